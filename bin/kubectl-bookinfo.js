@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Launcher: refuse an unsupported Node with one sentence before anything modern is parsed,
+// then run the bundled entry, or the TypeScript source when working from a checkout.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(
+    `kubectl-bookinfo needs Node.js 22.19 or newer, but this is Node.js ${process.versions.node}; ` +
+      "install a current Node.js (https://nodejs.org) and run it again.\n",
+  );
+  process.exit(1);
+}
+
+const { existsSync } = await import("node:fs");
+const { fileURLToPath, pathToFileURL } = await import("node:url");
+const bundle = fileURLToPath(new URL("../dist/kubectl-bookinfo.mjs", import.meta.url));
+if (existsSync(bundle)) {
+  await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../source/cli/main.ts");
+}
