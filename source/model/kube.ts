@@ -104,6 +104,7 @@ export interface PodStatus {
   hostIP?: string;
   podIP?: string;
   podIPs?: { ip: string }[];
+  nominatedNodeName?: string;
   startTime?: string;
   conditions?: PodCondition[];
   containerStatuses?: ContainerStatus[];
@@ -114,4 +115,14 @@ export interface PodStatus {
 export interface Pod extends KubeObject {
   spec?: PodSpec;
   status?: PodStatus;
+}
+
+/** One column of a meta.k8s.io/v1 Table, the shape `kubectl get` receives from the API server. */
+export interface TableColumnDefinition {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  /** 0 for default output; 1 for columns only `-o wide` shows. */
+  priority: number;
 }
