@@ -1,0 +1,192 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  findGroup,
+  SERVER_VERSION,
+  servedGroupVersion,
+} from "./discovery.ts";
+import { handleResource, type RequestContext, type User } from "./handlers.ts";
+import type { ObjectService } from "./objects.ts";
+import { openApiDocument, openApiRoot, parseOpenApiPath } from "./openapi.ts";
+import { parseResourcePath } from "./request.ts";
+import { internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
+
+/** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  objects: ObjectService;
+  tls: { certPem: string; keyPem: string };
+  /** Bearer token to user. */
+  users: Map<string, User>;
+  port?: number;
+  /** How often watches that asked for bookmarks get one (a real server: about a minute). */
+  bookmarkIntervalMs?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+// Paths anyone may read without a token, as on clusters whose anonymous auth allows
+// system:public-info-viewer.
+const PUBLIC_PATHS = new Set(["/version", "/healthz", "/readyz", "/livez"]);
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const watches = new Set<() => void>();
+  const server: Server = createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
+    handle(req, res, options, watches).catch((error) => {
+      // Last resort: whatever went wrong, the client gets a Status and the server keeps going.
+      if (!res.headersSent)
+        sendJson(res, 500, internal(String((error as Error)?.message ?? error)).toStatus());
+      else res.destroy();
+    });
+  });
+  // Clients that stall mid-request must not hold sockets forever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const stop of watches) stop();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    "Content-Type": contentType,
+    "Cache-Control": "no-cache, private",
+    "Content-Length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function authenticate(req: IncomingMessage, users: Map<string, User>): User | undefined {
+  const header = req.headers.authorization ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? users.get(match[1] ?? "") : undefined;
+}
+
+function bodyReader(req: IncomingMessage): () => Promise<Buffer> {
+  let read: Promise<Buffer> | undefined;
+  return () => {
+    read ??= new Promise<Buffer>((resolve, reject) => {
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > MAX_BODY_BYTES) {
+        reject(tooLarge(MAX_BODY_BYTES));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          reject(tooLarge(MAX_BODY_BYTES));
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on("end", () => resolve(Buffer.concat(chunks)));
+      req.on("error", reject);
+    });
+    return read;
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ApiServerOptions,
+  watches: Set<() => void>,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", "https://sandbox");
+  const send = (code: number, body: unknown) => sendJson(res, code, body);
+  try {
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const user = authenticate(req, options.users);
+    if (!user && !PUBLIC_PATHS.has(path)) throw unauthorized();
+
+    if (path === "/version") return send(200, SERVER_VERSION);
+    if (PUBLIC_PATHS.has(path)) {
+      res.writeHead(200, {
+        "Content-Type": "text/plain; charset=utf-8",
+        "Cache-Control": "no-cache, private",
+      });
+      res.end("ok");
+      return;
+    }
+    if (path === "/api") return send(200, apiVersions(req.headers.host ?? "127.0.0.1"));
+    if (path === "/apis") return send(200, apiGroupList());
+    if (path === "/openapi/v3") return send(200, openApiRoot());
+    if (path.startsWith("/openapi/v3/")) {
+      const gv = parseOpenApiPath(path.slice("/openapi/v3/".length));
+      if (!gv) throw pathNotFound();
+      return send(200, openApiDocument(gv.group, gv.version));
+    }
+    // kubectl wants OpenAPI v2 only as protobuf; a 404 makes it fall back cleanly.
+    if (path === "/openapi/v2" || path === "/swagger-2.0.0.pb-v1") throw pathNotFound();
+    const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
+    if (groupOnly) {
+      const group = findGroup(groupOnly[1] ?? "");
+      if (!group) throw pathNotFound();
+      return send(200, apiGroup(group.name, group.versions));
+    }
+
+    const parsed = parseResourcePath(path);
+    if (parsed.kind === "groupVersion") {
+      if (!servedGroupVersion(parsed.group, parsed.version)) throw pathNotFound();
+      return send(200, apiResourceList(parsed.group, parsed.version));
+    }
+    if (parsed.kind !== "resource") throw pathNotFound();
+    const ctx: RequestContext = {
+      req,
+      res,
+      url,
+      user: user as User,
+      body: bodyReader(req),
+      objects: options.objects,
+      registerWatch: (stop) => {
+        watches.add(stop);
+        res.on("close", () => watches.delete(stop));
+      },
+      send,
+      bookmarkIntervalMs: options.bookmarkIntervalMs,
+    };
+    await handleResource(ctx, parsed.request);
+  } catch (error) {
+    const status = error instanceof StatusError ? error : internal((error as Error).message);
+    if (status === error || !(error instanceof StatusError)) {
+      if (!(error instanceof StatusError))
+        process.emitWarning(`sandbox API: ${(error as Error).stack ?? error}`);
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    // Drain what the client is still sending so the connection can be reused.
+    req.resume();
+    send(status.code, status.toStatus());
+  }
+}
