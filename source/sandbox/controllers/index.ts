@@ -1,0 +1,53 @@
+import type { EventEmitter } from "node:events";
+import type { ObjectService } from "../api/objects.ts";
+import { startDeploymentController } from "./deployments.ts";
+import { startEndpointsController } from "./endpoints.ts";
+import { startGarbageCollector } from "./garbageCollector.ts";
+import { type KubeletEvents, startKubelet } from "./kubelet.ts";
+import { startNamespaceController } from "./namespaces.ts";
+import { startReplicaSetController } from "./replicasets.ts";
+import { Runtime } from "./runtime.ts";
+import { startScheduler } from "./scheduler.ts";
+import { startServiceAccountController } from "./serviceAccounts.ts";
+
+export { sidecarInjection } from "./injection.ts";
+export type { KubeletEvents } from "./kubelet.ts";
+
+export interface ControllerOptions {
+  objects: ObjectService;
+  /** The node the simulated kubelet runs; pods bound elsewhere are never touched. */
+  nodeName: string;
+  /** Divides every simulated delay (image pulls, start-up, readiness, termination). */
+  speed: number;
+}
+
+export interface Controllers {
+  /** Unsubscribes every controller and cancels every pending timer. */
+  stop(): void;
+  /** Resolves when no work is queued and no simulated delay is pending (pods settled). */
+  settled(): Promise<void>;
+  /** Pod lifecycle on the sandbox node, for the data plane: `ready` and `stopped`. */
+  readonly pods: EventEmitter<KubeletEvents>;
+}
+
+/**
+ * The sandbox's control loop: kube-controller-manager's deployment, replicaset, endpoints,
+ * namespace, serviceaccount and garbage-collector controllers, the scheduler and one kubelet.
+ * They react to store events only, so an idle cluster does no work.
+ */
+export function startControllers(options: ControllerOptions): Controllers {
+  const rt = new Runtime(options.objects, options.nodeName, options.speed);
+  startNamespaceController(rt);
+  startServiceAccountController(rt);
+  startGarbageCollector(rt);
+  startDeploymentController(rt);
+  startReplicaSetController(rt);
+  startScheduler(rt);
+  const pods = startKubelet(rt);
+  startEndpointsController(rt);
+  return {
+    stop: () => rt.stop(),
+    settled: () => rt.settled(),
+    pods,
+  };
+}
