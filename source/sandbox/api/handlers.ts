@@ -5,6 +5,12 @@ import { toTable } from "../tables/index.ts";
 import { applyJsonPatch } from "./jsonPatch.ts";
 import type { DeleteOptions, ObjectService } from "./objects.ts";
 import { conflictMessage, jsonMergePatch, serverSideApply, strategicMergePatch } from "./patch.ts";
+import {
+  decodeKubernetesProtobuf,
+  isKubernetesProtobuf,
+  ProtobufDecodeError,
+  ProtobufUnsupportedError,
+} from "./protobuf.ts";
 import type { ResourceRequest } from "./request.ts";
 import { groupVersion, type ResourceType, storageKey } from "./resources.ts";
 import {
@@ -334,18 +340,34 @@ function parseBody(raw: string, yaml: boolean): unknown {
   }
 }
 
-/** Bodies the sandbox can decode; protobuf gets 415, upon which client-go retries as JSON. */
-const OBJECT_TYPES = ["application/json", "application/yaml"];
+/** Bodies the sandbox can decode. kubectl create sends protobuf and never retries as JSON. */
+const OBJECT_TYPES = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
 
 async function readObject(ctx: RequestContext): Promise<KubeObject> {
   const contentType = (ctx.req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
+  if (isKubernetesProtobuf(contentType)) return decodeProtobufBody(await ctx.body());
   if (!OBJECT_TYPES.includes(contentType)) throw unsupportedMediaType(contentType, OBJECT_TYPES);
-  const body = parseBody((await ctx.body()).toString("utf8"), false);
+  const raw = (await ctx.body()).toString("utf8");
+  const body = parseBody(raw, contentType === "application/yaml");
   if (!body || typeof body !== "object" || Array.isArray(body))
     throw badRequest("the request body must be a JSON object");
   const object = body as KubeObject;
   object.metadata ??= {};
   return object;
+}
+
+function decodeProtobufBody(body: Buffer): KubeObject {
+  try {
+    const object = decodeKubernetesProtobuf(body);
+    object.metadata ??= {};
+    return object;
+  } catch (error) {
+    if (error instanceof ProtobufUnsupportedError)
+      throw unsupportedMediaType("application/vnd.kubernetes.protobuf", ["application/json"]);
+    if (error instanceof ProtobufDecodeError)
+      throw badRequest(`the protobuf request body could not be decoded: ${error.message}`);
+    throw error;
+  }
 }
 
 function checkKind(r: ResourceType, body: KubeObject): void {
