@@ -24,7 +24,7 @@ async function processStartup(): Promise<number> {
     process.execPath,
     [join(root, "bin/kubectl-bookinfo.js"), "sandbox", "--kubeconfig-out", join(dir, "k")],
     {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["ignore", "pipe", "ignore"],
     },
   );
   await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));

@@ -294,6 +294,7 @@ export class ObjectService {
 
 /** Kinds whose API strategy keeps metadata.generation (pods and services do not, in 1.32). */
 const tracksGeneration = (r: ResourceType) =>
-  r.custom === true || ["Deployment", "ReplicaSet", "CustomResourceDefinition", "MutatingWebhookConfiguration"].includes(r.kind);
+  r.custom === true ||
+  ["Deployment", "ReplicaSet", "CustomResourceDefinition", "MutatingWebhookConfiguration"].includes(r.kind);
 
 const scope = (r: ResourceType, namespace: string | undefined) => (r.namespaced ? namespace : undefined);

@@ -115,7 +115,8 @@ export class Store {
     if (stored.metadata.generation === undefined) delete stored.metadata.generation;
     stored.metadata.resourceVersion = current.metadata.resourceVersion;
     if (sameContent(current, stored)) return structuredClone(current);
-    if (stored.metadata.generation !== undefined && specChanged(current, stored)) stored.metadata.generation += 1;
+    if (stored.metadata.generation !== undefined && specChanged(current, stored))
+      stored.metadata.generation += 1;
     stored.metadata.resourceVersion = String(++this.#revision);
     bucket.set(k, stored);
     this.#emit({
