@@ -100,6 +100,14 @@ describe("the sandbox API refuses bad requests the way Kubernetes does", () => {
     const got = await kubectl("get", "widgets");
     assert.notEqual(got.code, 0);
     assert.match(got.stderr, /the server doesn't have a resource type "widgets"/);
+    const manifest = `${env.dir}/widget.yaml`;
+    writeFileSync(manifest, "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n");
+    const applied = await kubectl("apply", "-f", manifest);
+    assert.notEqual(applied.code, 0);
+    assert.match(
+      applied.stderr,
+      /no matches for kind "Widget" in version "example.com\/v1"|resource mapping not found/,
+    );
     const wrongKind = await api(env.sandbox, "POST", "/api/v1/namespaces/default/configmaps", {
       body: JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" } }),
       contentType: "application/json",

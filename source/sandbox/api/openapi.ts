@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { GROUPS, groupVersion, type ResourceType, resourcesIn } from "./resources.ts";
+import { GROUPS, type ResourceType, resourcesIn } from "./resources.ts";
 
 // kubectl (1.29+) validates an apply by finding, per kind, a PATCH operation that declares the
 // fieldValidation parameter; then the server validates and no schema is needed client-side.
@@ -67,4 +67,17 @@ export function parseOpenApiPath(path: string): { group: string; version: string
   return found;
 }
 
-export const openApiGroupVersion = groupVersion;
+export const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/**
+ * An OpenAPI v2 document with no definitions, in the protobuf kubectl insists on for v2. kubectl
+ * falls back to it for kinds the v3 documents do not name; with nothing defined it lets the
+ * apply go on to the API mapping, which reports an unknown kind as a real cluster does
+ * ("no matches for kind ... ensure CRDs are installed first").
+ */
+export function emptyOpenApiV2(): Buffer {
+  const field = (number: number, payload: Buffer) =>
+    Buffer.concat([Buffer.from([(number << 3) | 2, payload.length]), payload]);
+  const info = Buffer.concat([field(1, Buffer.from("Kubernetes")), field(2, Buffer.from("v1.32.4"))]);
+  return Buffer.concat([field(1, Buffer.from("2.0")), field(2, info)]);
+}

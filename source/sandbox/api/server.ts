@@ -12,7 +12,13 @@ import {
 } from "./discovery.ts";
 import { handleResource, type RequestContext, type User } from "./handlers.ts";
 import type { ObjectService } from "./objects.ts";
-import { openApiDocument, openApiRoot, parseOpenApiPath } from "./openapi.ts";
+import {
+  emptyOpenApiV2,
+  OPENAPI_V2_PROTOBUF,
+  openApiDocument,
+  openApiRoot,
+  parseOpenApiPath,
+} from "./openapi.ts";
 import { parseResourcePath } from "./request.ts";
 import { internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
 
@@ -145,8 +151,11 @@ async function handle(
       if (!gv) throw pathNotFound();
       return send(200, openApiDocument(gv.group, gv.version));
     }
-    // kubectl wants OpenAPI v2 only as protobuf; a 404 makes it fall back cleanly.
-    if (path === "/openapi/v2" || path === "/swagger-2.0.0.pb-v1") throw pathNotFound();
+    if (path === "/openapi/v2") {
+      res.writeHead(200, { "Content-Type": OPENAPI_V2_PROTOBUF, "Cache-Control": "no-cache, private" });
+      res.end(emptyOpenApiV2());
+      return;
+    }
     const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
     if (groupOnly) {
       const group = findGroup(groupOnly[1] ?? "");
