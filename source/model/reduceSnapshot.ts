@@ -1,0 +1,172 @@
+// Folds watch events into a Snapshot. Immutable, so the UI can compare by reference; batched, so
+// a burst of events (a relist, a rollout) costs one new snapshot and one render, not hundreds.
+
+import type { KubeObject, Pod } from "./kube.ts";
+import type { Sample, Snapshot, SnapshotEvent, WatchedResource } from "./snapshot.ts";
+
+/** How many samples a snapshot keeps; enough for the split and percentiles, bounded for memory. */
+export const MAX_SAMPLES = 200;
+
+type ListField =
+  | "pods"
+  | "deployments"
+  | "services"
+  | "gateways"
+  | "virtualServices"
+  | "destinationRules"
+  | "ingressPods";
+
+const LIST_FIELDS: Partial<Record<WatchedResource, ListField>> = {
+  pods: "pods",
+  deployments: "deployments",
+  services: "services",
+  gateways: "gateways",
+  virtualservices: "virtualServices",
+  destinationrules: "destinationRules",
+  ingressPods: "ingressPods",
+};
+
+export function reduceSnapshot(snapshot: Snapshot, event: SnapshotEvent): Snapshot {
+  return reduceAll(snapshot, [event]);
+}
+
+/**
+ * Applies the events in order and returns one new snapshot, or the same one when nothing
+ * changed (a DELETED for an object never seen, an empty batch).
+ */
+export function reduceAll(snapshot: Snapshot, events: readonly SnapshotEvent[]): Snapshot {
+  const draft = new Draft(snapshot);
+  for (const event of events) draft.apply(event);
+  return draft.finish();
+}
+
+/** The identity of an object within one watched resource: namespace/name, else its uid. */
+export function objectKey(object: KubeObject): string {
+  const { namespace = "", name, uid } = object.metadata ?? {};
+  return name ? `${namespace}/${name}` : `uid:${uid ?? ""}`;
+}
+
+class Draft {
+  private readonly base: Snapshot;
+  private readonly changes: Partial<Snapshot> = {};
+  // Lists being edited in this batch, keyed by objectKey; a Map keeps the original order and
+  // appends new objects at the end, and makes each event O(1) however large the list.
+  private readonly lists = new Map<ListField, Map<string, KubeObject>>();
+  private samples: Sample[] | undefined;
+
+  constructor(base: Snapshot) {
+    this.base = base;
+  }
+
+  apply(event: SnapshotEvent): void {
+    switch (event.kind) {
+      case "object":
+        this.object(event.resource, event.type, event.object);
+        return;
+      case "synced":
+        this.synced(event.resource, event.objects);
+        return;
+      case "istio":
+        this.changes.istio = event.istio;
+        return;
+      case "gateway":
+        this.changes.gateway = event.gateway;
+        return;
+      case "sample":
+        this.samples ??= [...this.base.samples];
+        this.samples.push(event.sample);
+        // Trimmed per event, not at the end, so a huge batch never holds more than it keeps.
+        if (this.samples.length > MAX_SAMPLES * 2) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
+        return;
+      case "tick":
+        this.changes.now = event.now;
+        return;
+    }
+  }
+
+  finish(): Snapshot {
+    const next: Partial<Snapshot> = { ...this.changes };
+    for (const [field, objects] of this.lists) next[field] = [...objects.values()] as Pod[];
+    if (this.samples) {
+      next.samples =
+        this.samples.length > MAX_SAMPLES
+          ? this.samples.slice(this.samples.length - MAX_SAMPLES)
+          : this.samples;
+    }
+    if (Object.keys(next).length === 0) return this.base;
+    return { ...this.base, ...next };
+  }
+
+  private current<K extends keyof Snapshot>(field: K): Snapshot[K] {
+    return (field in this.changes ? this.changes[field] : this.base[field]) as Snapshot[K];
+  }
+
+  private list(field: ListField): Map<string, KubeObject> {
+    let objects = this.lists.get(field);
+    if (!objects) {
+      objects = new Map(this.base[field].map((o) => [objectKey(o), o]));
+      this.lists.set(field, objects);
+    }
+    return objects;
+  }
+
+  private object(
+    resource: WatchedResource,
+    type: "ADDED" | "MODIFIED" | "DELETED",
+    object: KubeObject,
+  ): void {
+    if (resource === "namespace") {
+      // The namespace informer watches the tour's namespace only; anything else is not ours.
+      if (object.metadata?.name !== this.base.namespace) return;
+      this.single("namespaceObject", type, object);
+      return;
+    }
+    if (resource === "ingressService") {
+      this.single("ingressService", type, object);
+      return;
+    }
+    const field = LIST_FIELDS[resource];
+    if (!field) return;
+    const key = objectKey(object);
+    if (type === "DELETED") {
+      const known = this.lists.get(field)?.get(key) ?? this.base[field].find((o) => objectKey(o) === key);
+      if (!known || !sameIncarnation(known, object)) return;
+      this.list(field).delete(key);
+      return;
+    }
+    this.list(field).set(key, object);
+  }
+
+  private single(field: "namespaceObject" | "ingressService", type: string, object: KubeObject): void {
+    if (type !== "DELETED") {
+      this.changes[field] = object;
+      return;
+    }
+    const known = this.current(field);
+    if (known && objectKey(known) === objectKey(object) && sameIncarnation(known, object)) {
+      this.changes[field] = null;
+    }
+  }
+
+  private synced(resource: WatchedResource, objects: KubeObject[]): void {
+    if (resource === "namespace") {
+      this.changes.namespaceObject = objects.find((o) => o.metadata?.name === this.base.namespace) ?? null;
+      return;
+    }
+    if (resource === "ingressService") {
+      this.changes.ingressService = objects[0] ?? null;
+      return;
+    }
+    const field = LIST_FIELDS[resource];
+    if (!field) return;
+    this.lists.set(field, new Map(objects.map((o) => [objectKey(o), o])));
+  }
+}
+
+// A late DELETED for an object that was since re-created under the same name must not remove
+// the new one; uids tell the two apart when both are known.
+function sameIncarnation(known: KubeObject, deleted: KubeObject): boolean {
+  const a = known.metadata?.uid;
+  const b = deleted.metadata?.uid;
+  return !a || !b || a === b;
+}

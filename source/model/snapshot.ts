@@ -1,0 +1,113 @@
+import type { KubeObject, Pod } from "./kube.ts";
+
+export type GatewaySource = "LoadBalancer" | "NodePort" | "port-forward" | "flag";
+
+export interface GatewayAddress {
+  /** `http://host:port`, what the tutorial calls GATEWAY_URL (with the scheme). */
+  url: string;
+  source: GatewaySource;
+}
+
+export type ReviewsVersion = "v1" | "v2" | "v3";
+
+/** One request to GATEWAY_URL/productpage and what answered it. */
+export interface Sample {
+  at: number; // epoch ms when the request started
+  /** HTTP status, or undefined when no response came (refused, reset, timeout). */
+  code?: number;
+  /** Network failure kind when there was no response. */
+  error?: "refused" | "timeout" | "reset" | "dns" | "other";
+  latencyMs: number;
+  /** Which reviews version rendered the page; undefined for error pages and non-200s. */
+  version?: ReviewsVersion;
+  /** The reviews pod named on the page ("Reviews served by:"), when shown. */
+  reviewsPod?: string;
+  /** Page-level problems the product page reported (details or reviews unavailable). */
+  pageErrors?: ("details" | "reviews" | "ratings")[];
+}
+
+export interface SampleSummary {
+  total: number;
+  codes: Record<string, number>;
+  errors: Record<string, number>;
+  versions: { v1: number; v2: number; v3: number; unknown: number };
+  latencyMs: { p50: number; p95: number };
+}
+
+export interface IstioInfo {
+  installed: boolean;
+  version: string | null;
+  /** The networking.istio.io version the server serves that we write: v1, else v1beta1, else v1alpha3. */
+  networkingVersion: "v1" | "v1beta1" | "v1alpha3" | null;
+  /** Whether the namespace can use ambient mode (Istio's ztunnel is present). */
+  ambient?: boolean;
+}
+
+/**
+ * Everything the stage checks and views read, folded from watch events. Stage state is always
+ * derived from this, never remembered, so a resumed tour, `status` and the UI agree.
+ */
+export interface Snapshot {
+  context: string;
+  namespace: string;
+  server: string;
+  istio: IstioInfo;
+  /** The tour's namespace object (labels decide injection), null when it does not exist. */
+  namespaceObject: KubeObject | null;
+  pods: Pod[];
+  deployments: KubeObject[];
+  services: KubeObject[];
+  gateways: KubeObject[];
+  virtualServices: KubeObject[];
+  destinationRules: KubeObject[];
+  /** Ingress gateway pods (label istio=ingressgateway) in any namespace. */
+  ingressPods: Pod[];
+  /** The `istio-ingressgateway` Service in istio-system, when there is one. */
+  ingressService: KubeObject | null;
+  gateway: GatewayAddress | null;
+  /** The latest samples of GATEWAY_URL/productpage, oldest first (bounded). */
+  samples: Sample[];
+  /** Wall clock of the snapshot, so pure views can compute ages. */
+  now: number;
+}
+
+export const emptySnapshot = (context: string, namespace: string, server: string): Snapshot => ({
+  context,
+  namespace,
+  server,
+  istio: { installed: false, version: null, networkingVersion: null },
+  namespaceObject: null,
+  pods: [],
+  deployments: [],
+  services: [],
+  gateways: [],
+  virtualServices: [],
+  destinationRules: [],
+  ingressPods: [],
+  ingressService: null,
+  gateway: null,
+  samples: [],
+  now: Date.now(),
+});
+
+/** The kinds of objects the tour watches; each is one informer in cluster/. */
+export type WatchedResource =
+  | "namespace"
+  | "pods"
+  | "deployments"
+  | "services"
+  | "gateways"
+  | "virtualservices"
+  | "destinationrules"
+  | "ingressPods"
+  | "ingressService";
+
+/** Everything that changes a Snapshot; the reducer in model/ folds these in order. */
+export type SnapshotEvent =
+  | { kind: "object"; resource: WatchedResource; type: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject }
+  /** A full (re)list: replaces everything known of that resource. */
+  | { kind: "synced"; resource: WatchedResource; objects: KubeObject[] }
+  | { kind: "istio"; istio: IstioInfo }
+  | { kind: "gateway"; gateway: GatewayAddress | null }
+  | { kind: "sample"; sample: Sample }
+  | { kind: "tick"; now: number };

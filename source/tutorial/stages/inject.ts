@@ -1,0 +1,201 @@
+import type { KubeObject, Pod } from "../../model/kube.ts";
+import type { Snapshot } from "../../model/snapshot.ts";
+import {
+  BOOKINFO_DEPLOYMENTS,
+  bookinfoPods,
+  hasSidecar,
+  optedOutOfInjection,
+  plural,
+  podsOfDeployment,
+  rolloutInProgress,
+  selectorMatches,
+} from "../bookinfo.ts";
+import type { Stage, StageCheck, StageContext } from "../stage.ts";
+
+const INJECTION = "istio-injection";
+const REVISION = "istio.io/rev";
+const DATAPLANE_MODE = "istio.io/dataplane-mode";
+
+export type NamespaceInjection =
+  | { mode: "sidecar"; label: string }
+  | { mode: "ambient"; label: string }
+  | { mode: "off"; label: string | null };
+
+/**
+ * What the namespace's labels ask of Istio, in the injector webhook's own precedence:
+ * `istio-injection` wins over `istio.io/rev`, and any value but "enabled" turns injection off.
+ */
+export function namespaceInjection(namespace: KubeObject | null): NamespaceInjection {
+  const labels = namespace?.metadata.labels ?? {};
+  const injection = labels[INJECTION];
+  const ambient = labels[DATAPLANE_MODE] === "ambient";
+  if (injection === "enabled") return { mode: "sidecar", label: `${INJECTION}=enabled` };
+  if (injection === undefined && labels[REVISION] !== undefined) {
+    return { mode: "sidecar", label: `${REVISION}=${labels[REVISION]}` };
+  }
+  if (ambient) return { mode: "ambient", label: `${DATAPLANE_MODE}=ambient` };
+  return { mode: "off", label: injection === undefined ? null : `${INJECTION}=${injection}` };
+}
+
+/** Bookinfo pods that should have a sidecar and have none. */
+export function podsWithoutSidecar(snapshot: Snapshot): Pod[] {
+  return bookinfoPods(snapshot).filter((p) => !optedOutOfInjection(p) && !hasSidecar(p));
+}
+
+/**
+ * Deployments to restart so their pods get the sidecar: those with a pod lacking it, unless a
+ * rollout is already replacing their pods. Independent of the namespace label on purpose: right
+ * after labelling, the watched namespace may not show the label yet.
+ */
+export function deploymentsNeedingRestart(snapshot: Snapshot): string[] {
+  const lacking = new Set(podsWithoutSidecar(snapshot).map((p) => p.metadata.name));
+  const names: string[] = [];
+  for (const deployment of snapshot.deployments) {
+    const name = deployment.metadata.name;
+    if (!name || rolloutInProgress(deployment)) continue;
+    const pods = podsOfDeployment(snapshot, deployment);
+    if (pods.some((p) => lacking.has(p.metadata.name))) names.push(name);
+  }
+  return sortBookinfoFirst(names);
+}
+
+export const inject: Stage = {
+  id: "inject",
+  title: "Enable sidecar injection",
+  why:
+    "Istio manages traffic through a proxy (Envoy) that runs next to each application container, called the sidecar. " +
+    "Labelling the namespace tells Istio's injector to add that proxy to every pod created there from now on. " +
+    "Pods that already run keep going without it until they are restarted.",
+  commands(snapshot) {
+    const ns = snapshot.namespace;
+    const commands: string[] = [];
+    if (!snapshot.namespaceObject) commands.push(`kubectl create namespace ${ns}`);
+    const current = namespaceInjection(snapshot.namespaceObject);
+    if (current.mode === "ambient") {
+      commands.push(`kubectl label namespace ${ns} ${DATAPLANE_MODE}=ambient`);
+    } else if (current.mode === "sidecar" && current.label.startsWith(REVISION)) {
+      commands.push(`kubectl label namespace ${ns} ${current.label}`);
+    } else {
+      // kubectl refuses to change an existing label value without --overwrite.
+      const overwrite = current.mode === "off" && current.label !== null ? " --overwrite" : "";
+      commands.push(`kubectl label namespace ${ns} ${INJECTION}=enabled${overwrite}`);
+    }
+    commands.push(`kubectl get namespace ${ns} -L ${INJECTION},${REVISION}`);
+    const restart = deploymentsNeedingRestart(snapshot);
+    if (restart.length > 0 && current.mode !== "ambient") commands.push(restartCommand(ns, restart));
+    return commands;
+  },
+  manifests: [],
+  check: checkInject,
+  async apply(context: StageContext) {
+    const method = context.inject ?? "label";
+    const before = context.snapshot();
+    if (method === "ambient") {
+      // Ambient mode captures running pods in place: no sidecar, nothing to restart.
+      if (namespaceInjection(before.namespaceObject).mode !== "ambient") {
+        await context.actions.labelNamespace({ [DATAPLANE_MODE]: "ambient" });
+      }
+      return;
+    }
+    if (method === "istioctl") {
+      // Manual injection has no label: Bookinfo already running without the proxy is applied
+      // again through `istioctl kube-inject`, which rolls its pods with the sidecar in.
+      if (deploymentsNeedingRestart(before).length > 0)
+        await context.actions.applyWithIstioctl("bookinfo.yaml");
+      return;
+    }
+    if (namespaceInjection(before.namespaceObject).mode !== "sidecar") {
+      await context.actions.labelNamespace({ [INJECTION]: "enabled" });
+    }
+    const restart = deploymentsNeedingRestart(context.snapshot());
+    if (restart.length > 0) await context.actions.restartDeployments(restart);
+  },
+};
+
+function checkInject(snapshot: Snapshot): StageCheck {
+  const ns = snapshot.namespace;
+  const injection = namespaceInjection(snapshot.namespaceObject);
+  const pods = bookinfoPods(snapshot).filter((p) => !optedOutOfInjection(p));
+  const without = podsWithoutSidecar(snapshot);
+
+  if (injection.mode === "ambient") {
+    return { state: "done", detail: `namespace ${ns} is in ambient mode (${injection.label})` };
+  }
+  if (injection.mode === "sidecar") {
+    if (without.length === 0) {
+      const suffix = pods.length > 0 ? `; ${allHave(pods.length)}` : "";
+      return { state: "done", detail: `namespace ${ns} labelled ${injection.label}${suffix}` };
+    }
+    const replacing = without.filter((p) => beingReplaced(snapshot, p));
+    const stale = without.filter((p) => !replacing.includes(p));
+    if (stale.length === 0) {
+      return {
+        state: "pending",
+        detail: `restarting: ${plural(without.length, "pod")} still without a sidecar`,
+      };
+    }
+    if (!snapshot.istio.installed) {
+      return {
+        state: "failed",
+        detail: `${plural(without.length, "pod")} without a sidecar, and Istio is not installed to inject one`,
+        fix: "install Istio first, e.g. istioctl install --set profile=demo -y",
+      };
+    }
+    const restart = deploymentsNeedingRestart(snapshot);
+    const [has, they, them] = stale.length === 1 ? ["pod has", "it", "it"] : ["pods have", "they", "them"];
+    return {
+      state: "failed",
+      detail: `${stale.length} ${has} no sidecar: ${they} started before the namespace was labelled; restart ${them}`,
+      fix:
+        restart.length > 0
+          ? restartCommand(ns, restart)
+          : `delete ${them} so ${they} ${stale.length === 1 ? "is" : "are"} created again with the sidecar: kubectl -n ${ns} delete pod ${stale
+              .map((p) => p.metadata.name)
+              .join(" ")}`,
+    };
+  }
+
+  // No label, yet every pod has the proxy: injected by `istioctl kube-inject` or per pod.
+  if (pods.length > 0 && without.length === 0) {
+    return { state: "done", detail: `${allHave(pods.length)} (no namespace label)` };
+  }
+  if (!snapshot.namespaceObject) {
+    return { state: "pending", detail: `namespace ${ns} does not exist yet` };
+  }
+  if (injection.label !== null) {
+    return {
+      state: "pending",
+      detail: `namespace ${ns} has ${injection.label}, which turns injection off`,
+      fix: `kubectl label namespace ${ns} ${INJECTION}=enabled --overwrite`,
+    };
+  }
+  const running =
+    without.length > 0
+      ? `; ${plural(without.length, "Bookinfo pod")} ${without.length === 1 ? "runs" : "run"} without a sidecar`
+      : "";
+  return { state: "pending", detail: `namespace ${ns} is not labelled for injection${running}` };
+}
+
+// A pod without the proxy is on its way out when its deployment is rolling (a restart is
+// already replacing it), so it is progress, not a problem.
+function beingReplaced(snapshot: Snapshot, pod: Pod): boolean {
+  const labels = pod.metadata.labels ?? {};
+  return snapshot.deployments.some((d) => {
+    const selector = (d.spec as { selector?: Record<string, unknown> } | undefined)?.selector ?? {};
+    return selectorMatches(selector, labels) && rolloutInProgress(d);
+  });
+}
+
+function allHave(count: number): string {
+  return count === 1 ? "the Bookinfo pod has a sidecar" : `all ${count} Bookinfo pods have a sidecar`;
+}
+
+function restartCommand(ns: string, deployments: string[]): string {
+  return `kubectl -n ${ns} rollout restart deployment ${deployments.join(" ")}`;
+}
+
+function sortBookinfoFirst(names: string[]): string[] {
+  const order: readonly string[] = BOOKINFO_DEPLOYMENTS;
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,111 @@
+import type { Sample, Snapshot } from "../../model/snapshot.ts";
+import type { Stage, StageCheck } from "../stage.ts";
+import { gatewayUrlCommands } from "./gateway.ts";
+
+// The docs' own check, verbatim: ${GATEWAY_URL} is for the user's shell to expand.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, not a template slot
+const CURL = 'curl -s "http://${GATEWAY_URL}/productpage" | grep -o "<title>.*</title>"';
+
+/** How many recent samples the detail summarises. */
+const RECENT = 10;
+
+export const verify: Stage = {
+  id: "verify",
+  title: "Open the product page",
+  why:
+    "A request to GATEWAY_URL/productpage travels through the ingress gateway to productpage, which calls details and " +
+    "reviews. A 200 with the page title proves the whole path works. Each page also shows which reviews version " +
+    "answered: v1 has no stars, v2 black stars, v3 red stars; with no routing rules yet they take turns.",
+  commands(snapshot) {
+    const url = snapshot.gateway
+      ? [`export GATEWAY_URL=${hostPort(snapshot.gateway.url)}`]
+      : gatewayUrlCommands(snapshot);
+    return [...url, CURL];
+  },
+  manifests: [],
+  check: checkVerify,
+  async apply() {
+    // Nothing to change in the cluster: the engine samples the page and this check reads it.
+  },
+};
+
+function checkVerify(snapshot: Snapshot): StageCheck {
+  if (!snapshot.gateway) return { state: "pending", detail: "no gateway address yet" };
+  const latest = snapshot.samples.at(-1);
+  if (!latest)
+    return {
+      state: "pending",
+      detail: `waiting for the first answer from ${snapshot.gateway.url}/productpage`,
+    };
+
+  const recent = snapshot.samples.slice(-RECENT);
+  const ok = recent.filter((s) => s.code === 200).length;
+  const tally = `${ok} of ${recent.length} recent requests 200`;
+  if (latest.code === 200) {
+    const version = latest.version ? `reviews ${latest.version}` : "reviews version not shown";
+    const errors = latest.pageErrors?.length
+      ? `; the page reports ${latest.pageErrors.join(" and ")} unavailable`
+      : "";
+    return { state: "done", detail: `200 OK, ${version}${errors} (${tally})` };
+  }
+  const { what, fix } = explain(latest, snapshot.namespace);
+  return { state: "failed", detail: `${what} (${tally})`, fix };
+}
+
+/** What a failed request means for someone at this step of the tutorial, and where to look. */
+export function explain(sample: Sample, namespace: string): { what: string; fix: string } {
+  const ns = namespace;
+  if (sample.code === undefined) {
+    switch (sample.error) {
+      case "refused":
+        return {
+          what: "connection refused",
+          fix: "the gateway is not listening there: it opens a port only when a Gateway selects it; check bookinfo-gateway's selector and port (8080 or 80)",
+        };
+      case "reset":
+        return {
+          what: "connection reset",
+          fix: "the gateway dropped the connection, usually because no Gateway configures that port yet; check bookinfo-gateway's port",
+        };
+      case "timeout":
+        return {
+          what: "no answer (timeout)",
+          fix: "the address is not reachable from here: a LoadBalancer may still be pending (minikube tunnel, MetalLB on kind) or a firewall drops it",
+        };
+      case "dns":
+        return {
+          what: "host name does not resolve",
+          fix: "check the host in GATEWAY_URL (or --gateway-url)",
+        };
+      default:
+        return { what: "request failed", fix: "check that GATEWAY_URL points at the ingress gateway" };
+    }
+  }
+  switch (sample.code) {
+    case 404:
+      return {
+        what: "404 Not Found",
+        fix: `the gateway answered but no route matched /productpage: check VirtualService bookinfo (kubectl -n ${ns} get virtualservice bookinfo -o yaml)`,
+      };
+    case 503:
+      return {
+        what: "503 Service Unavailable",
+        fix: `productpage has no ready pods, or a route names a subset no DestinationRule defines: kubectl -n ${ns} get pods -l app=productpage`,
+      };
+    case 502:
+    case 504:
+      return {
+        what: `${sample.code} from the gateway`,
+        fix: `productpage did not answer in time: kubectl -n ${ns} logs deploy/productpage-v1`,
+      };
+    default:
+      return {
+        what: `HTTP ${sample.code}`,
+        fix: `productpage answered with an error: kubectl -n ${ns} logs deploy/productpage-v1`,
+      };
+  }
+}
+
+function hostPort(url: string): string {
+  return url.replace(/^[a-z]+:\/\//, "").replace(/\/$/, "");
+}
