@@ -1,0 +1,92 @@
+import type { ReviewsVersion } from "../model/snapshot.ts";
+
+// Reads which reviews version rendered a Bookinfo product page. Two page generations exist
+// (the Tailwind template of images 1.20+ and the Bootstrap one of 1.8 to 1.19), so every marker
+// here is one both carry, or a pair of markers with one per generation.
+
+export type PageError = "details" | "reviews" | "ratings";
+
+export interface ProductPageClass {
+  version?: ReviewsVersion;
+  reviewsPod?: string;
+  pageErrors: PageError[];
+}
+
+// Both generations print these headings; only the Bootstrap one adds a "!".
+const PAGE_ERROR_MARKERS: [PageError, RegExp][] = [
+  ["details", /Error fetching product details/],
+  ["reviews", /Error fetching product reviews/],
+  ["ratings", /Ratings service is currently unavailable/],
+];
+
+// The reviews heading is on both generations' product page. Without it (or the pod line) a 200
+// answer is some other page and must not count as v1: productpage's front page shares the title,
+// and a mistyped --gateway-url can reach any app at all.
+const PRODUCT_PAGE_MARKERS = [/Book Reviews/, /Reviews served by/i];
+
+const SERVED_BY = /Reviews served by:?/i;
+const POD_NAME = /^\s*([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)/;
+const VERSION_FROM_POD = /^reviews-(v[123])-/;
+
+// A star row is a coloured element whose content holds star glyphs: a Tailwind
+// `<div class="flex gap-x-1 text-red-500">` of svgs, or a Bootstrap `<font color="red">` of
+// glyphicon spans. Looking inside the element matters because `text-red-500` also colours the
+// error headings and the rating error, which hold text, not stars.
+const TAILWIND_COLOURED_TAG = /<([a-z][a-z0-9]*)\b[^>]*?\btext-(black|red)-500\b[^>]*>/gi;
+const BOOTSTRAP_COLOURED_TAG = /<(font)\b[^>]*?\bcolor\s*=\s*["']?(black|red)\b[^>]*>/gi;
+const STAR_GLYPH = /glyphicon glyphicon-star|<svg\b/i;
+// Any star on either generation: the Tailwind svg id, or the Bootstrap span class (full or empty).
+const ANY_STAR = /glyphicon glyphicon-star/;
+// Far more than a row of five stars; bounds the scan when a coloured element is never closed.
+const STAR_ROW_WINDOW = 8000;
+
+type StarColour = "black" | "red";
+
+export function classifyProductPage(code: number, html: string): ProductPageClass {
+  if (code !== 200) return { pageErrors: [] };
+  const pageErrors = PAGE_ERROR_MARKERS.filter(([, marker]) => marker.test(html)).map(([kind]) => kind);
+  const reviewsPod = servedByPod(html);
+  const result = (version?: ReviewsVersion): ProductPageClass => ({
+    ...(version ? { version } : {}),
+    ...(reviewsPod ? { reviewsPod } : {}),
+    pageErrors,
+  });
+
+  // The pod name is exact; star markup is only evidence, so it comes second.
+  const pinned = reviewsPod ? VERSION_FROM_POD.exec(reviewsPod)?.[1] : undefined;
+  if (pinned) return result(pinned as ReviewsVersion);
+  if (pageErrors.includes("reviews")) return result();
+
+  const colours = starColours(html);
+  if (colours.has("red")) return result("v3");
+  if (colours.has("black") || ANY_STAR.test(html)) return result("v2");
+  // v1 never calls ratings, so a rating error means v2 or v3 whose colour the page no longer shows.
+  if (pageErrors.includes("ratings")) return result();
+  if (!PRODUCT_PAGE_MARKERS.some((marker) => marker.test(html))) return result();
+  return result("v1");
+}
+
+function servedByPod(html: string): string | undefined {
+  const found = SERVED_BY.exec(html);
+  if (!found) return undefined;
+  const after = html
+    .slice(found.index + found[0].length, found.index + found[0].length + 400)
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&nbsp;/g, " ");
+  return POD_NAME.exec(after)?.[1];
+}
+
+function starColours(html: string): Set<StarColour> {
+  const colours = new Set<StarColour>();
+  for (const pattern of [TAILWIND_COLOURED_TAG, BOOTSTRAP_COLOURED_TAG]) {
+    for (const tag of html.matchAll(pattern)) {
+      const [openTag, name, colour] = tag;
+      const start = tag.index + openTag.length;
+      const window = html.slice(start, start + STAR_ROW_WINDOW);
+      const close = window.search(new RegExp(`</${name}\\s*>`, "i"));
+      const content = close < 0 ? window : window.slice(0, close);
+      if (STAR_GLYPH.test(content)) colours.add(colour!.toLowerCase() as StarColour);
+    }
+  }
+  return colours;
+}
