@@ -2,6 +2,7 @@
 // the page, and next to that the split the routing configuration asks for, so people see the
 // measured traffic converge on the configured weights.
 
+import { summarizeSamples } from "../traffic/statistics.ts";
 import {
   describeMatch,
   destinationRuleSubsets,
@@ -11,7 +12,6 @@ import {
   virtualServicesFor,
 } from "./istioConfig.ts";
 import type { KubeObject, Pod } from "./kube.ts";
-import { summarizeSamples } from "./sampleSummary.ts";
 import type { ReviewsVersion, SampleSummary, Snapshot } from "./snapshot.ts";
 
 const VERSIONS: ReviewsVersion[] = ["v1", "v2", "v3"];

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { bar, distribution, reviewsRouting } from "../../../source/model/distribution.ts";
-import { percentile, summarizeSamples } from "../../../source/model/sampleSummary.ts";
 import type { Sample } from "../../../source/model/snapshot.ts";
 import {
   DEPLOYMENTS,
@@ -16,37 +15,6 @@ import {
 
 const times = (n: number, sample: () => Sample): Sample[] => Array.from({ length: n }, sample);
 const drs = istioDestinationRules("networking.istio.io/v1");
-
-describe("summarizeSamples", () => {
-  test("counts codes, network errors and versions; unknown is a 200 without a version", () => {
-    const summary = summarizeSamples([
-      ok("v1"),
-      ok("v2"),
-      ok(undefined),
-      failed(503),
-      failed("refused"),
-      failed("refused"),
-    ]);
-    assert.deepEqual(summary.codes, { "200": 3, "503": 1 });
-    assert.deepEqual(summary.errors, { refused: 2 });
-    assert.deepEqual(summary.versions, { v1: 1, v2: 1, v3: 0, unknown: 1 });
-    assert.equal(summary.total, 6);
-  });
-
-  test("p50 and p95 by nearest rank over answered requests only", () => {
-    const samples = Array.from({ length: 20 }, (_, i) => ok("v1", (i + 1) * 10));
-    samples.push({ at: 0, error: "timeout", latencyMs: 5000 });
-    assert.deepEqual(summarizeSamples(samples).latencyMs, { p50: 100, p95: 190 });
-    assert.deepEqual(summarizeSamples([]).latencyMs, { p50: 0, p95: 0 });
-  });
-
-  test("percentile edge cases", () => {
-    assert.equal(percentile([7], 95), 7);
-    assert.equal(percentile([1, 2, 3, 4], 50), 2);
-    assert.equal(percentile([1, 2, 3, 4], 100), 4);
-    assert.equal(percentile([1, 2, 3, 4], 0), 1);
-  });
-});
 
 describe("distribution", () => {
   test("codes sorted numerically, then network errors; one bar per version", () => {
