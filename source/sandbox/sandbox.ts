@@ -8,6 +8,7 @@ import { startApiServer } from "./api/server.ts";
 import { validate } from "./api/validation.ts";
 import { startControllers } from "./controllers/index.ts";
 import { sidecarInjection } from "./controllers/injection.ts";
+import { type DataPlane, startDataPlane } from "./dataplane/index.ts";
 import { istioCrds } from "./istio/crds.ts";
 import { istioSeedObjects } from "./istio/seed.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
@@ -35,6 +36,8 @@ export interface Sandbox {
   ingress: { httpNodePort: number; httpsNodePort: number; statusNodePort: number };
   objects: ObjectService;
   store: Store;
+  /** The ingress gateway and the simulated Bookinfo services. */
+  dataPlane: DataPlane;
   stop(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }),
   ]);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
+  const dataPlane = await startDataPlane({ store, httpNodePort });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");
@@ -85,9 +89,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ingress: { httpNodePort, httpsNodePort, statusNodePort },
     objects,
     store,
+    dataPlane,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await dataPlane.stop();
       controllers.stop();
       await api.close();
     },

@@ -1,0 +1,104 @@
+import type { Duplex } from "node:stream";
+import { bookinfoPrograms } from "../bookinfo/index.ts";
+import type { Store } from "../store/store.ts";
+import { Decks, type Random } from "./balancer.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { Mesh } from "./mesh.ts";
+import { watchMesh } from "./meshView.ts";
+import { NodePortListener } from "./nodePortListener.ts";
+import { PodConnections, type PodTarget } from "./podConnections.ts";
+import type { ProgramFor } from "./workload.ts";
+
+export type { Clock } from "./clock.ts";
+export type { PodTarget } from "./podConnections.ts";
+
+export interface DataPlaneOptions {
+  store: Store;
+  /** The http2 node port of the istio-ingressgateway Service: where the gateway listens. */
+  httpNodePort: number;
+  /** Real time unless a test supplies its own. */
+  clock?: Clock;
+  /** Fault percentages and load balancing draw from this. */
+  random?: Random;
+  /** What pods run; Bookinfo's images by default. */
+  programs?: ProgramFor;
+  /** Address the node port is reachable on (the node's InternalIP). */
+  host?: string;
+}
+
+export interface DataPlane {
+  /** Whether the node port accepts connections right now. */
+  readonly listening: boolean;
+  /**
+   * Serves `socket` as a connection to a pod's port from inside its network, for
+   * `kubectl port-forward`; false when nothing listens there (the forward reports it refused).
+   */
+  acceptConnection(target: PodTarget, socket: Duplex): boolean;
+  /** Resolves once the listener matches the configuration as of now. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the sandbox's data plane: the ingress gateway on 127.0.0.1:httpNodePort, sidecar
+ * routing between pods and the Bookinfo programs. Routing reads a view of the store that is
+ * rebuilt on first use after a relevant change, and the node port opens or closes as soon as
+ * a change makes some Gateway select the gateway pods on that port, or stop doing so.
+ */
+export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
+  const { store, httpNodePort } = options;
+  const random = options.random ?? Math.random;
+  let pending: Promise<void> = Promise.resolve();
+  let scheduled = false;
+  // One re-check per burst of writes (a rollout writes many pods in one tick).
+  const view = watchMesh(store, () => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(sync);
+    }
+  });
+
+  const programFor = options.programs ?? bookinfoPrograms();
+  const mesh = new Mesh({
+    index: view.current,
+    programFor,
+    clock: options.clock ?? realClock,
+    random,
+    decks: new Decks(random),
+  });
+  const listener = new NodePortListener({
+    port: httpNodePort,
+    host: options.host ?? "127.0.0.1",
+    handler: (request, signal) => mesh.fromGateway(httpNodePort, request, signal),
+  });
+
+  const podConnections = new PodConnections({ view, mesh, nodePort: httpNodePort, programFor });
+
+  function sync() {
+    scheduled = false;
+    try {
+      pending = listener.set(view.current().gatewayListens(httpNodePort));
+    } catch (error) {
+      // Whatever a user applied, the sandbox keeps running; the port keeps its last state.
+      process.emitWarning(`sandbox data plane: ${(error as Error).stack ?? error}`);
+    }
+  }
+  sync();
+  await pending;
+
+  return {
+    get listening() {
+      return listener.listening;
+    },
+    acceptConnection: (target, socket) => podConnections.accept(target, socket),
+    async settled() {
+      while (scheduled) await new Promise((resolve) => setImmediate(resolve));
+      await pending;
+    },
+    async stop() {
+      view.unsubscribe();
+      podConnections.close();
+      await listener.stop();
+    },
+  };
+}
