@@ -283,6 +283,9 @@ async function patch(
         })),
       });
     }
+    // Like the API server, an apply that changes nothing writes nothing: no new
+    // resourceVersion, no MODIFIED event for watchers.
+    if (live && !outcome.changed) return ctx.send(200, present(r, request.version, live));
     const result = { ...outcome.object, apiVersion: groupVersion(r.group, request.version), kind: r.kind };
     result.metadata = { ...result.metadata, name };
     if (!live) {
