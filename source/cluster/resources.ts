@@ -1,0 +1,108 @@
+import type { KubeObject } from "../model/kube.ts";
+import type { WatchedResource } from "../model/snapshot.ts";
+import type { Cluster } from "./connect.ts";
+import { ISTIO_NETWORKING_GROUP, type NetworkingVersion } from "./manifests.ts";
+
+export const INGRESS_NAMESPACE = "istio-system";
+export const INGRESS_SERVICE = "istio-ingressgateway";
+export const INGRESS_POD_SELECTOR = "istio=ingressgateway";
+
+/** One LIST/WATCH the tour keeps: the same query serves `status` (one LIST) and the informers. */
+export interface ResourceQuery {
+  resource: WatchedResource;
+  /** Collection path, e.g. /api/v1/namespaces/bookinfo/pods. */
+  path: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** For messages: plural resource with its group, and the namespace (none = cluster-wide). */
+  plural: string;
+  namespace?: string;
+  /**
+   * Without it the tour cannot say anything useful, so failing to read it is an error. The rest
+   * (Istio config, the ingress gateway in another namespace) degrade to "none found".
+   */
+  essential: boolean;
+}
+
+export interface KubeList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string };
+  items: KubeObject[];
+}
+
+export const ISTIO_RESOURCES = ["gateways", "virtualservices", "destinationrules"] as const;
+export type IstioResource = (typeof ISTIO_RESOURCES)[number];
+
+export function coreQueries(namespace: string): ResourceQuery[] {
+  const ns = encodeURIComponent(namespace);
+  return [
+    {
+      resource: "namespace",
+      path: "/api/v1/namespaces",
+      fieldSelector: `metadata.name=${namespace}`,
+      plural: "namespaces",
+      essential: true,
+    },
+    { resource: "pods", path: `/api/v1/namespaces/${ns}/pods`, plural: "pods", namespace, essential: true },
+    {
+      resource: "deployments",
+      path: `/apis/apps/v1/namespaces/${ns}/deployments`,
+      plural: "deployments.apps",
+      namespace,
+      essential: true,
+    },
+    {
+      resource: "services",
+      path: `/api/v1/namespaces/${ns}/services`,
+      plural: "services",
+      namespace,
+      essential: true,
+    },
+    {
+      resource: "ingressPods",
+      path: "/api/v1/pods",
+      labelSelector: INGRESS_POD_SELECTOR,
+      plural: "pods",
+      essential: false,
+    },
+    {
+      resource: "ingressService",
+      path: `/api/v1/namespaces/${INGRESS_NAMESPACE}/services`,
+      fieldSelector: `metadata.name=${INGRESS_SERVICE}`,
+      plural: "services",
+      namespace: INGRESS_NAMESPACE,
+      essential: false,
+    },
+  ];
+}
+
+export function istioQueries(namespace: string, version: NetworkingVersion): ResourceQuery[] {
+  const ns = encodeURIComponent(namespace);
+  return ISTIO_RESOURCES.map((plural) => ({
+    resource: plural,
+    path: `/apis/${ISTIO_NETWORKING_GROUP}/${version}/namespaces/${ns}/${plural}`,
+    plural: `${plural}.${ISTIO_NETWORKING_GROUP}`,
+    namespace,
+    essential: false,
+  }));
+}
+
+export async function listQuery(
+  cluster: Cluster,
+  query: ResourceQuery,
+  signal?: AbortSignal,
+): Promise<KubeList> {
+  const list = await cluster.request<KubeList>("GET", query.path, {
+    query: { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector },
+    signal,
+  });
+  // List items come without apiVersion and kind; watch events have them. Make both look alike.
+  const kind = list.kind?.replace(/List$/, "");
+  for (const item of list.items ?? []) {
+    item.apiVersion ??= list.apiVersion;
+    item.kind ??= kind;
+  }
+  list.items ??= [];
+  return list;
+}

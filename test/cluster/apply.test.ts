@@ -1,0 +1,287 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  applyManifest,
+  applyWithIstioctl,
+  clusterActions,
+  labelNamespace,
+  restartDeployments,
+} from "../../source/cluster/apply.ts";
+import type { Cluster } from "../../source/cluster/connect.ts";
+import { ClusterError } from "../../source/cluster/errors.ts";
+import { manifestPath } from "../../source/cluster/manifests.ts";
+import type { KubeObject } from "../../source/model/kube.ts";
+import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
+import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
+import { clusterFor, freshNamespace } from "./helpers.ts";
+
+const BOOKINFO_LINES = [
+  "service/details serverside-applied",
+  "serviceaccount/bookinfo-details serverside-applied",
+  "deployment.apps/details-v1 serverside-applied",
+  "service/ratings serverside-applied",
+  "serviceaccount/bookinfo-ratings serverside-applied",
+  "deployment.apps/ratings-v1 serverside-applied",
+  "service/reviews serverside-applied",
+  "serviceaccount/bookinfo-reviews serverside-applied",
+  "deployment.apps/reviews-v1 serverside-applied",
+  "deployment.apps/reviews-v2 serverside-applied",
+  "deployment.apps/reviews-v3 serverside-applied",
+  "service/productpage serverside-applied",
+  "serviceaccount/bookinfo-productpage serverside-applied",
+  "deployment.apps/productpage-v1 serverside-applied",
+];
+
+let sandbox: TestSandbox;
+let kubectl: Kubectl;
+const clusters: Cluster[] = [];
+
+before(async () => {
+  sandbox = await openSandbox({ speed: 20 });
+  kubectl = kubectlFor(sandbox.kubeconfig);
+});
+after(async () => {
+  await Promise.all(clusters.map((c) => c.close()));
+  await sandbox.close();
+});
+
+function tourIn(namespace: string): Cluster {
+  const cluster = clusterFor(sandbox, namespace);
+  clusters.push(cluster);
+  return cluster;
+}
+
+async function get<T = KubeObject>(...args: string[]): Promise<T> {
+  const result = await kubectl(...args, "-o", "json", "--show-managed-fields");
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as T;
+}
+
+const managers = (object: KubeObject) =>
+  (object.metadata.managedFields as { manager: string; operation: string }[]).map(
+    (e) => `${e.manager}/${e.operation}`,
+  );
+
+describe("applyManifest", () => {
+  test("server-side applies every object with our field manager and label, printing kubectl's lines", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    const lines = await applyManifest(cluster, "bookinfo.yaml", { namespace, networkingVersion: "v1" });
+    assert.deepEqual(lines, BOOKINFO_LINES);
+
+    const deployments = await get<{ items: KubeObject[] }>("-n", namespace, "get", "deployments");
+    assert.equal(deployments.items.length, 6);
+    for (const deployment of deployments.items) {
+      assert.equal(deployment.metadata.labels?.["app.kubernetes.io/managed-by"], "kubectl-bookinfo");
+      assert.ok(managers(deployment).includes("kubectl-bookinfo/Apply"), managers(deployment).join());
+      // The manifest's own labels are kept.
+      assert.ok(deployment.metadata.labels?.app);
+    }
+    const sa = await get("-n", namespace, "get", "serviceaccount", "bookinfo-details");
+    assert.equal(sa.metadata.labels?.["app.kubernetes.io/managed-by"], "kubectl-bookinfo");
+  });
+
+  test("re-applying is idempotent: same lines, same objects", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    await applyManifest(cluster, "bookinfo-gateway.yaml", { namespace, networkingVersion: "v1" });
+    const first = await get<{ items: KubeObject[] }>("-n", namespace, "get", "gateways,virtualservices");
+    const again = await applyManifest(cluster, "bookinfo-gateway.yaml", {
+      namespace,
+      networkingVersion: "v1",
+    });
+    assert.deepEqual(again, [
+      "gateway.networking.istio.io/bookinfo-gateway serverside-applied",
+      "virtualservice.networking.istio.io/bookinfo serverside-applied",
+    ]);
+    const second = await get<{ items: KubeObject[] }>("-n", namespace, "get", "gateways,virtualservices");
+    // What the object says, not its resourceVersion (the sandbox writes even a no-op apply).
+    const content = (o: KubeObject) => [
+      o.metadata.name,
+      o.metadata.generation,
+      o.metadata.labels,
+      o.spec,
+      managers(o),
+    ];
+    assert.deepEqual(second.items.map(content), first.items.map(content));
+  });
+
+  test("writes Istio objects at the networking version the server is said to serve", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    await applyManifest(cluster, "destination-rule-all.yaml", { namespace, networkingVersion: "v1alpha3" });
+    const rules = await get<{ items: KubeObject[] }>("-n", namespace, "get", "destinationrules");
+    assert.equal(rules.items.length, 4);
+    for (const rule of rules.items) {
+      const applied = (rule.metadata.managedFields as { manager: string; apiVersion: string }[]).find(
+        (e) => e.manager === "kubectl-bookinfo",
+      );
+      assert.equal(applied?.apiVersion, "networking.istio.io/v1alpha3");
+    }
+  });
+
+  test("takes over fields another client set (force), like --force-conflicts", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    const file = join(sandbox.dir, `${namespace}-details.yaml`);
+    writeFileSync(
+      file,
+      readFileSync(manifestPath("bookinfo.yaml"), "utf8")
+        .split("\n---\n")
+        .find((d) => d.includes("name: details-v1"))
+        ?.replace("replicas: 1", "replicas: 2") ?? "",
+    );
+    assert.equal(
+      (await kubectl("-n", namespace, "apply", "--server-side", "--field-manager", "someone", "-f", file))
+        .code,
+      0,
+    );
+    await applyManifest(cluster, "bookinfo.yaml", { namespace, networkingVersion: "v1" });
+    const details = await get<{ spec: { replicas: number } } & KubeObject>(
+      "-n",
+      namespace,
+      "get",
+      "deployment",
+      "details-v1",
+    );
+    assert.equal(details.spec.replicas, 1);
+  });
+});
+
+describe("labelNamespace", () => {
+  test("creates the namespace when needed, sets labels, and null removes ours and others'", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    assert.deepEqual(await labelNamespace(cluster, namespace, { "istio-injection": "enabled" }), [
+      `namespace/${namespace} created`,
+      `namespace/${namespace} labeled istio-injection=enabled`,
+    ]);
+    const labelled = await get("get", "namespace", namespace);
+    assert.equal(labelled.metadata.labels?.["istio-injection"], "enabled");
+    assert.ok(managers(labelled).includes("kubectl-bookinfo/Apply"));
+
+    // Another label of ours is kept when a new one is set.
+    await labelNamespace(cluster, namespace, { "istio.io/rev": "canary" });
+    assert.deepEqual(Object.keys((await get("get", "namespace", namespace)).metadata.labels ?? {}).sort(), [
+      "istio-injection",
+      "istio.io/rev",
+      "kubernetes.io/metadata.name",
+    ]);
+
+    assert.equal((await kubectl("label", "namespace", namespace, "team=payments")).code, 0);
+    assert.deepEqual(await labelNamespace(cluster, namespace, { "istio.io/rev": null, team: null }), [
+      `namespace/${namespace} unlabeled istio.io/rev`,
+      `namespace/${namespace} unlabeled team`,
+    ]);
+    const after = await get("get", "namespace", namespace);
+    assert.deepEqual(after.metadata.labels, {
+      "istio-injection": "enabled",
+      "kubernetes.io/metadata.name": namespace,
+    });
+  });
+});
+
+describe("restartDeployments", () => {
+  test("sets the rollout restart annotation, like kubectl rollout restart, without claiming the object", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    assert.equal((await kubectl("-n", namespace, "create", "deployment", "web", "--image=nginx")).code, 0);
+    const lines = await restartDeployments(cluster, namespace, ["web"]);
+    assert.deepEqual(lines, ["deployment.apps/web restarted"]);
+    const web = await get<
+      KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
+    >("-n", namespace, "get", "deployment", "web");
+    assert.match(
+      web.spec.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"] ?? "",
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+    );
+    assert.ok(!managers(web).some((m) => m.startsWith("kubectl-bookinfo/")));
+  });
+
+  test("a deployment that does not exist is one sentence", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    await assert.rejects(restartDeployments(cluster, namespace, ["ghost"]), (error: unknown) => {
+      assert.ok(error instanceof ClusterError);
+      assert.match(error.message, /^deployments.apps "ghost" was not found in namespace/);
+      return true;
+    });
+  });
+});
+
+describe("applyWithIstioctl", () => {
+  test("without istioctl on PATH: one sentence", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await assert.rejects(
+      applyWithIstioctl(cluster, "bookinfo.yaml", {
+        namespace,
+        networkingVersion: "v1",
+        env: { PATH: sandbox.dir },
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof ClusterError);
+        assert.equal(error.reason, "istioctl");
+        assert.match(error.message, /^istioctl is not on PATH; install it/);
+        return true;
+      },
+    );
+  });
+
+  test("runs istioctl kube-inject -f <file> without a shell and applies its output", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    // istioctl itself is not on test machines: this stand-in records how it was called and
+    // prints the manifest with one injected annotation, as kube-inject would print it.
+    const bin = join(sandbox.dir, "bin");
+    mkdirSync(bin, { recursive: true });
+    const record = join(sandbox.dir, "istioctl-call.txt");
+    writeFileSync(
+      join(bin, "istioctl"),
+      `#!/bin/sh\nprintf '%s\\n' "$@" "KUBECONFIG=$KUBECONFIG" > '${record}'\nsed 's/^metadata:$/metadata:\\n  annotations: {sidecar.istio.io\\/status: injected}/' "$3"\n`,
+    );
+    chmodSync(join(bin, "istioctl"), 0o755);
+    const lines = await applyWithIstioctl(cluster, "bookinfo.yaml", {
+      namespace,
+      networkingVersion: "v1",
+      env: { PATH: `${bin}${delimiter}${process.env.PATH}` },
+    });
+    assert.deepEqual(lines, BOOKINFO_LINES);
+    assert.deepEqual(readFileSync(record, "utf8").trim().split("\n"), [
+      "kube-inject",
+      "-f",
+      manifestPath("bookinfo.yaml"),
+      "--context",
+      "bookinfo-sandbox",
+      `KUBECONFIG=${sandbox.kubeconfig}`,
+    ]);
+    const productpage = await get("-n", namespace, "get", "deployment", "productpage-v1");
+    assert.equal(productpage.metadata.annotations?.["sidecar.istio.io/status"], "injected");
+  });
+});
+
+test("clusterActions wires the stages' port to these functions", async () => {
+  const namespace = freshNamespace();
+  const cluster = tourIn(namespace);
+  const actions = clusterActions(cluster, namespace, {
+    installed: true,
+    version: "1.28.1",
+    networkingVersion: "v1",
+  });
+  await actions.labelNamespace({ "istio-injection": "enabled" });
+  assert.deepEqual(await actions.applyManifest("bookinfo-gateway.yaml"), [
+    "gateway.networking.istio.io/bookinfo-gateway serverside-applied",
+    "virtualservice.networking.istio.io/bookinfo serverside-applied",
+  ]);
+  const ns = await get("get", "namespace", namespace);
+  assert.equal(ns.metadata.labels?.["istio-injection"], "enabled");
+});

@@ -1,0 +1,297 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { dump } from "js-yaml";
+import { connect } from "../../source/cluster/connect.ts";
+import { ClusterError } from "../../source/cluster/errors.ts";
+import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
+import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
+
+// Real kubeconfig files in a temp dir, resolved with an explicit environment so the machine's own
+// KUBECONFIG and ~/.kube/config never leak in.
+
+let dir: string;
+let home: string;
+let emptyHome: string;
+
+function config(options: {
+  current?: string;
+  contexts: { name: string; cluster: string; user?: string; namespace?: string }[];
+  clusters: { name: string; server: string; ca?: string }[];
+  users?: string[];
+}): string {
+  return dump({
+    apiVersion: "v1",
+    kind: "Config",
+    ...(options.current ? { "current-context": options.current } : {}),
+    clusters: options.clusters.map((c) => ({
+      name: c.name,
+      cluster: { server: c.server, ...(c.ca ? { "certificate-authority": c.ca } : {}) },
+    })),
+    users: (options.users ?? []).map((name) => ({ name, user: { token: `token-${name}` } })),
+    contexts: options.contexts.map((c) => ({
+      name: c.name,
+      context: {
+        cluster: c.cluster,
+        ...(c.user ? { user: c.user } : {}),
+        ...(c.namespace ? { namespace: c.namespace } : {}),
+      },
+    })),
+  });
+}
+
+function write(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const expectError = (fn: () => unknown, message: string | RegExp) =>
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ClusterError, `expected a ClusterError, got ${error}`);
+    if (typeof message === "string") assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    assert.doesNotMatch(error.message, /\n/);
+    return true;
+  });
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "bookinfo-kubeconfig-"));
+  home = join(dir, "home");
+  emptyHome = join(dir, "empty-home");
+  mkdirSync(join(home, ".kube"), { recursive: true });
+  mkdirSync(emptyHome);
+  writeFileSync(
+    join(home, ".kube", "config"),
+    config({
+      current: "kind-dev",
+      clusters: [{ name: "kind", server: "https://127.0.0.1:6443" }],
+      users: ["admin"],
+      contexts: [{ name: "kind-dev", cluster: "kind", user: "admin", namespace: "dev" }],
+    }),
+  );
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("resolveTarget: where the kubeconfig comes from", () => {
+  test("~/.kube/config when neither --kubeconfig nor KUBECONFIG is set", () => {
+    const target = resolveTarget({}, { HOME: home });
+    assert.equal(target.context, "kind-dev");
+    assert.equal(target.namespace, "dev");
+    assert.equal(target.server, "https://127.0.0.1:6443");
+    assert.equal(target.source, join(home, ".kube", "config"));
+  });
+
+  test("an empty KUBECONFIG counts as unset, as in kubectl", () => {
+    assert.equal(resolveTarget({}, { HOME: home, KUBECONFIG: "" }).context, "kind-dev");
+  });
+
+  test("--kubeconfig beats KUBECONFIG and ~/.kube/config", () => {
+    const file = write(
+      "explicit.yaml",
+      config({
+        current: "explicit",
+        clusters: [{ name: "c", server: "https://10.1.1.1:443" }],
+        contexts: [{ name: "explicit", cluster: "c" }],
+      }),
+    );
+    const other = write("other.yaml", config({ current: "kind-dev", clusters: [], contexts: [] }));
+    const target = resolveTarget({ kubeconfig: file }, { HOME: home, KUBECONFIG: other });
+    assert.equal(target.context, "explicit");
+    assert.equal(target.namespace, "default");
+    assert.deepEqual(target.files, [file]);
+  });
+
+  test("KUBECONFIG is a merged list: first current-context and first definition of a name win", () => {
+    const first = write(
+      "first.yaml",
+      config({
+        current: "b-ctx",
+        clusters: [{ name: "shared", server: "https://first.example:6443" }],
+        contexts: [{ name: "a-ctx", cluster: "shared", namespace: "from-first" }],
+      }),
+    );
+    const second = write(
+      "second.yaml",
+      config({
+        current: "a-ctx",
+        clusters: [
+          { name: "shared", server: "https://second.example:6443" },
+          { name: "b", server: "https://b.example:6443" },
+        ],
+        users: ["bob"],
+        contexts: [
+          { name: "a-ctx", cluster: "b", namespace: "from-second" },
+          { name: "b-ctx", cluster: "shared", user: "bob", namespace: "team-b" },
+        ],
+      }),
+    );
+    const missing = join(dir, "does-not-exist.yaml");
+    const env = { HOME: home, KUBECONFIG: [first, missing, second].join(delimiter) };
+    const target = resolveTarget({}, env);
+    assert.equal(target.context, "b-ctx");
+    assert.equal(target.namespace, "team-b");
+    assert.equal(target.server, "https://first.example:6443");
+    assert.deepEqual(target.files, [first, second]);
+    assert.equal(target.source, `${first}, ${second}`);
+
+    const a = resolveTarget({ context: "a-ctx", namespace: "override" }, env);
+    assert.equal(a.namespace, "override");
+    assert.equal(a.server, "https://first.example:6443");
+    assert.equal(a.kubeConfig.getCurrentContext(), "a-ctx");
+  });
+
+  test("relative certificate paths are relative to the kubeconfig's folder; a bare host gets https", () => {
+    const file = write(
+      "relative.yaml",
+      config({
+        current: "r",
+        clusters: [{ name: "c", server: "10.2.2.2:6443", ca: "certs/ca.crt" }],
+        contexts: [{ name: "r", cluster: "c" }],
+      }),
+    );
+    const target = resolveTarget({ kubeconfig: file }, {});
+    assert.equal(target.kubeConfig.getCurrentCluster()?.caFile, join(dir, "certs", "ca.crt"));
+    assert.equal(target.server, "https://10.2.2.2:6443");
+    assert.equal(target.kubeConfig.getCurrentCluster()?.server, "https://10.2.2.2:6443");
+  });
+});
+
+describe("resolveTarget: each bad input is one sentence with a hint", () => {
+  test("no kubeconfig anywhere (never localhost:8080)", () => {
+    expectError(
+      () => resolveTarget({}, { HOME: emptyHome }),
+      "no kubeconfig found (looked at ~/.kube/config); pass --kubeconfig, set KUBECONFIG, or try --sandbox",
+    );
+  });
+
+  test("a KUBECONFIG list whose files all do not exist", () => {
+    expectError(
+      () => resolveTarget({}, { HOME: home, KUBECONFIG: join(dir, "a.yaml") }),
+      `no kubeconfig found (looked at ${join(dir, "a.yaml")} from KUBECONFIG); pass --kubeconfig, set KUBECONFIG, or try --sandbox`,
+    );
+  });
+
+  test("a missing --kubeconfig file", () => {
+    expectError(
+      () => resolveTarget({ kubeconfig: join(dir, "nope.yaml") }, { HOME: home }),
+      `the kubeconfig file ${join(dir, "nope.yaml")} does not exist; check the --kubeconfig path`,
+    );
+  });
+
+  test("malformed YAML names the file and the parser's line", () => {
+    const file = write("broken.yaml", "apiVersion: v1\nclusters:\n- name: x\n   cluster: {}\n");
+    expectError(
+      () => resolveTarget({ kubeconfig: file }, {}),
+      `kubeconfig ${file} is not valid YAML at line 4: bad indentation of a mapping entry; fix the file or point --kubeconfig at another one`,
+    );
+  });
+
+  test("YAML that is not a kubeconfig", () => {
+    const file = write("list.yaml", "- a\n- b\n");
+    expectError(() => resolveTarget({ kubeconfig: file }, {}), /^kubeconfig .*list.yaml is not a kubeconfig/);
+  });
+
+  test("an unknown --context lists the available ones", () => {
+    expectError(
+      () => resolveTarget({ context: "prod" }, { HOME: home }),
+      `context "prod" is not in kubeconfig ${join(home, ".kube", "config")} (available: kind-dev); pass one of those with --context`,
+    );
+  });
+
+  test("a current-context that does not exist", () => {
+    const file = write(
+      "stale.yaml",
+      config({
+        current: "gone",
+        clusters: [{ name: "c", server: "https://x" }],
+        contexts: [{ name: "here", cluster: "c" }],
+      }),
+    );
+    expectError(
+      () => resolveTarget({ kubeconfig: file }, {}),
+      `the current context "gone" of kubeconfig ${file} does not exist (available: here); pass one of those with --context`,
+    );
+  });
+
+  test("no current context", () => {
+    const file = write(
+      "nocurrent.yaml",
+      config({
+        clusters: [{ name: "c", server: "https://x" }],
+        contexts: [
+          { name: "one", cluster: "c" },
+          { name: "two", cluster: "c" },
+        ],
+      }),
+    );
+    expectError(
+      () => resolveTarget({ kubeconfig: file }, {}),
+      `kubeconfig ${file} has no current context; pass --context (one of: one, two) or run kubectl config use-context NAME`,
+    );
+  });
+
+  test("an empty kubeconfig file", () => {
+    const file = write("empty.yaml", "");
+    expectError(
+      () => resolveTarget({ kubeconfig: file }, {}),
+      `kubeconfig ${file} defines no contexts; point --kubeconfig at a config for your cluster, or try --sandbox`,
+    );
+  });
+
+  test("a context whose cluster is not defined", () => {
+    const file = write(
+      "dangling.yaml",
+      config({ current: "d", clusters: [], contexts: [{ name: "d", cluster: "missing" }] }),
+    );
+    expectError(
+      () => resolveTarget({ kubeconfig: file }, {}),
+      /^context "d" uses cluster "missing", which kubeconfig .* does not define with a server;/,
+    );
+  });
+
+  test("a context whose user is not defined", () => {
+    const file = write(
+      "nouser.yaml",
+      config({
+        current: "d",
+        clusters: [{ name: "c", server: "https://x" }],
+        contexts: [{ name: "d", cluster: "c", user: "ghost" }],
+      }),
+    );
+    expectError(
+      () => resolveTarget({ kubeconfig: file }, {}),
+      /^context "d" uses user "ghost", which kubeconfig .* does not define;/,
+    );
+  });
+});
+
+describe("resolveTarget against the sandbox", () => {
+  let sandbox: TestSandbox;
+  before(async () => {
+    sandbox = await openSandbox({ speed: 20 });
+  });
+  after(() => sandbox.close());
+
+  test("a merged KUBECONFIG whose first file picks the sandbox's viewer context reaches the sandbox", async () => {
+    const picker = write(
+      "picker.yaml",
+      dump({ apiVersion: "v1", kind: "Config", "current-context": "bookinfo-sandbox-viewer" }),
+    );
+    const target = resolveTarget(
+      { namespace: "bookinfo" },
+      { HOME: emptyHome, KUBECONFIG: [picker, sandbox.kubeconfig].join(delimiter) },
+    );
+    assert.equal(target.context, "bookinfo-sandbox-viewer");
+    assert.equal(target.server, sandbox.sandbox.server);
+    const cluster = connect(target);
+    try {
+      const version = await cluster.probe();
+      assert.match(version.gitVersion, /^v1\./);
+    } finally {
+      await cluster.close();
+    }
+  });
+});

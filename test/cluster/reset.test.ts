@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { applyManifest, labelNamespace } from "../../source/cluster/apply.ts";
+import type { Cluster } from "../../source/cluster/connect.ts";
+import { manifestPath } from "../../source/cluster/manifests.ts";
+import { resetNamespace } from "../../source/cluster/reset.ts";
+import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
+import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
+import { clusterFor, freshNamespace } from "./helpers.ts";
+
+let sandbox: TestSandbox;
+let kubectl: Kubectl;
+const clusters: Cluster[] = [];
+
+before(async () => {
+  sandbox = await openSandbox({ speed: 20 });
+  kubectl = kubectlFor(sandbox.kubeconfig);
+});
+after(async () => {
+  await Promise.all(clusters.map((c) => c.close()));
+  await sandbox.close();
+});
+
+async function ok(...args: string[]): Promise<string> {
+  const result = await kubectl(...args);
+  assert.equal(result.code, 0, `kubectl ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+const names = async (namespace: string, kinds: string) =>
+  (await ok("-n", namespace, "get", kinds, "-o", "name")).trim().split("\n").filter(Boolean).sort();
+
+async function tour(namespace: string): Promise<Cluster> {
+  const cluster = clusterFor(sandbox, namespace);
+  clusters.push(cluster);
+  await labelNamespace(cluster, namespace, { "istio-injection": "enabled" });
+  for (const file of [
+    "bookinfo.yaml",
+    "bookinfo-gateway.yaml",
+    "destination-rule-all.yaml",
+    "virtual-service-all-v1.yaml",
+  ])
+    await applyManifest(cluster, file, { namespace, networkingVersion: "v1" });
+  return cluster;
+}
+
+test("reset removes what the tour applied, and keeps what the user made", async () => {
+  const namespace = freshNamespace();
+  const cluster = await tour(namespace);
+  const configMap = join(sandbox.dir, `${namespace}-cm.yaml`);
+  writeFileSync(
+    configMap,
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-settings\ndata:\n  colour: blue\n`,
+  );
+  await ok("-n", namespace, "apply", "-f", configMap);
+  await ok("-n", namespace, "create", "deployment", "mine", "--image=nginx");
+
+  const lines = await resetNamespace(cluster, namespace);
+  assert.deepEqual(lines, [
+    "virtualservice.networking.istio.io/bookinfo deleted",
+    "virtualservice.networking.istio.io/details deleted",
+    "virtualservice.networking.istio.io/productpage deleted",
+    "virtualservice.networking.istio.io/ratings deleted",
+    "virtualservice.networking.istio.io/reviews deleted",
+    "destinationrule.networking.istio.io/details deleted",
+    "destinationrule.networking.istio.io/productpage deleted",
+    "destinationrule.networking.istio.io/ratings deleted",
+    "destinationrule.networking.istio.io/reviews deleted",
+    "gateway.networking.istio.io/bookinfo-gateway deleted",
+    "deployment.apps/details-v1 deleted",
+    "deployment.apps/productpage-v1 deleted",
+    "deployment.apps/ratings-v1 deleted",
+    "deployment.apps/reviews-v1 deleted",
+    "deployment.apps/reviews-v2 deleted",
+    "deployment.apps/reviews-v3 deleted",
+    "service/details deleted",
+    "service/productpage deleted",
+    "service/ratings deleted",
+    "service/reviews deleted",
+    "serviceaccount/bookinfo-details deleted",
+    "serviceaccount/bookinfo-productpage deleted",
+    "serviceaccount/bookinfo-ratings deleted",
+    "serviceaccount/bookinfo-reviews deleted",
+    `namespace/${namespace} unlabeled istio-injection`,
+  ]);
+
+  assert.ok((await names(namespace, "configmaps")).includes("configmap/my-settings"));
+  assert.deepEqual(await names(namespace, "deployments"), ["deployment.apps/mine"]);
+  assert.deepEqual(await names(namespace, "services"), []);
+  assert.deepEqual(await names(namespace, "gateways,virtualservices,destinationrules"), []);
+  const labels = JSON.parse(await ok("get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}"));
+  assert.equal(labels["istio-injection"], undefined);
+
+  // Nothing of ours is left, so a second reset has nothing to say.
+  assert.deepEqual(await resetNamespace(cluster, namespace), []);
+});
+
+test("reset leaves an injection label the user set, and objects applied by hand", async () => {
+  const namespace = freshNamespace();
+  await ok("create", "namespace", namespace);
+  await ok("label", "namespace", namespace, "istio-injection=enabled");
+  await ok("-n", namespace, "apply", "-f", manifestPath("bookinfo-gateway.yaml"));
+  const cluster = clusterFor(sandbox, namespace);
+  clusters.push(cluster);
+  await applyManifest(cluster, "destination-rule-all.yaml", { namespace, networkingVersion: "v1" });
+
+  const lines = await resetNamespace(cluster, namespace);
+  assert.deepEqual(lines, [
+    "destinationrule.networking.istio.io/details deleted",
+    "destinationrule.networking.istio.io/productpage deleted",
+    "destinationrule.networking.istio.io/ratings deleted",
+    "destinationrule.networking.istio.io/reviews deleted",
+  ]);
+  assert.deepEqual(await names(namespace, "gateways,virtualservices"), [
+    "gateway.networking.istio.io/bookinfo-gateway",
+    "virtualservice.networking.istio.io/bookinfo",
+  ]);
+  const labels = JSON.parse(await ok("get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}"));
+  assert.equal(labels["istio-injection"], "enabled");
+});
+
+test("a label both the user and the tour set stays: the user still owns it", async () => {
+  const namespace = freshNamespace();
+  await ok("create", "namespace", namespace);
+  await ok("label", "namespace", namespace, "istio-injection=enabled");
+  const cluster = clusterFor(sandbox, namespace);
+  clusters.push(cluster);
+  await labelNamespace(cluster, namespace, { "istio-injection": "enabled" });
+  assert.deepEqual(await resetNamespace(cluster, namespace), []);
+  const labels = JSON.parse(await ok("get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}"));
+  assert.equal(labels["istio-injection"], "enabled");
+});
