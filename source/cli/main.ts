@@ -1,14 +1,58 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, UserError } from "./errors.ts";
-import { parseSpeed, runSandboxCommand } from "./sandboxCommand.ts";
+import { addTargetFlags, outputOption, parseCount, stageOption, type TargetFlags } from "./flags.ts";
+import { parseSpeed } from "./sandboxCommand.ts";
 import { VERSION } from "./version.ts";
 
+// Commands are imported when run, so `status` never loads what `sandbox` needs and vice versa.
 function program(): Command {
   const root = new Command("kubectl-bookinfo")
     .description("Walk through Istio's Bookinfo traffic-management tutorial on your cluster, stage by stage.")
     .version(VERSION, "--version", "print the version and exit")
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      "after",
+      "\nStages: inject, deploy, gateway, verify, route-v1.\n" +
+        "Exit codes: 0 success; 1 failure (the message says why); 2 bad command line; 130 interrupted;\n" +
+        "status: 3 when stages are still pending, 4 when a stage failed.",
+    );
+
+  addTargetFlags(
+    root
+      .command("status")
+      .description("print where the namespace stands: stages, pods, GATEWAY_URL, version mix")
+      .addOption(outputOption())
+      .addOption(
+        new Option(
+          "--samples <n>",
+          "requests to GATEWAY_URL/productpage (default 20 when an address is known; 0 disables)",
+        ).argParser(parseCount),
+      ),
+  ).action(async (flags: TargetFlags & { output: "text" | "json" | "yaml"; samples?: number }) => {
+    const { runStatus } = await import("./statusCommand.ts");
+    process.exitCode = await runStatus(flags);
+  });
+
+  addTargetFlags(
+    root
+      .command("run")
+      .description("run the tour without a UI: apply each stage in order and wait until it is done")
+      .addOption(stageOption())
+      .addOption(outputOption(["text", "json"])),
+  ).action(async (flags: TargetFlags & { to: never; output: "text" | "json" }) => {
+    const { runTour } = await import("./runCommand.ts");
+    process.exitCode = await runTour(flags);
+  });
+
+  addTargetFlags(
+    root
+      .command("reset")
+      .description("remove what the tour applied in the namespace (and nothing a user made)"),
+  ).action(async (flags: TargetFlags) => {
+    const { runReset } = await import("./resetCommand.ts");
+    process.exitCode = await runReset(flags);
+  });
 
   root
     .command("sandbox")
@@ -23,6 +67,7 @@ function program(): Command {
         .argParser(parseSpeed),
     )
     .action(async (options: { kubeconfigOut?: string; speed: number }) => {
+      const { runSandboxCommand } = await import("./sandboxCommand.ts");
       process.exitCode = await runSandboxCommand(options);
     });
   return root;
@@ -37,13 +82,12 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has already printed its one-line message (or the help/version text).
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof UserError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`);
+    const message = (error as Error)?.message ?? String(error);
+    // UserError and cluster errors are written for people; anything else is a bug, said plainly.
+    const known = error instanceof UserError || (error as Error)?.name === "ClusterError";
+    process.stderr.write(`error: ${known ? message : `unexpected failure: ${message}`}\n`);
     if (process.env.BOOKINFO_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
-    return EXIT.failure;
+    return error instanceof UserError ? error.exitCode : EXIT.failure;
   }
 }
 

@@ -159,12 +159,8 @@ export function clusterActions(
   });
   return {
     applyManifest: (file) => applyManifest(cluster, file, options()),
-    labelNamespace: async (labels) => {
-      await labelNamespace(cluster, namespace, labels);
-    },
-    restartDeployments: async (names) => {
-      await restartDeployments(cluster, namespace, names);
-    },
+    labelNamespace: (labels) => labelNamespace(cluster, namespace, labels),
+    restartDeployments: (names) => restartDeployments(cluster, namespace, names),
     applyWithIstioctl: (file) => applyWithIstioctl(cluster, file, options()),
   };
 }

@@ -17,16 +17,17 @@ export interface StageCheck {
 export type InjectMethod = "label" | "istioctl" | "ambient";
 
 /**
- * What a stage may do to the cluster. Implemented by cluster/ over client-node; the stages
+ * What a stage may do to the cluster. Each action returns what it did, one line per object,
+ * in kubectl's words ("deployment.apps/x restarted"). Implemented by cluster/ over client-node; the stages
  * never import client-node themselves.
  */
 export interface ClusterActions {
   /** Server-side apply (field manager kubectl-bookinfo, force) of one of our manifests. */
   applyManifest(file: string): Promise<string[]>;
-  /** Set namespace labels (null removes one). */
-  labelNamespace(labels: Record<string, string | null>): Promise<void>;
+  /** Set namespace labels (null removes one); creates the namespace when missing. */
+  labelNamespace(labels: Record<string, string | null>): Promise<string[]>;
   /** `kubectl rollout restart` for these deployments. */
-  restartDeployments(names: string[]): Promise<void>;
+  restartDeployments(names: string[]): Promise<string[]>;
   /** Runs `istioctl kube-inject` on a manifest and applies the result (never through a shell). */
   applyWithIstioctl(file: string): Promise<string[]>;
 }

@@ -338,9 +338,11 @@ export function recordingContext(
       },
       async labelNamespace(labels) {
         record("labelNamespace", labels);
+        return [];
       },
       async restartDeployments(names) {
         record("restartDeployments", names);
+        return [];
       },
       async applyWithIstioctl(file) {
         record("applyWithIstioctl", file);

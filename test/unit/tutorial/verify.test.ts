@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { verify } from "../../../source/tutorial/stages/verify.ts";
-import { failed, nodePortGateway, ok, snapshot } from "./fixtures.ts";
+import { failed, istioGatewayFile, nodePortGateway, ok, snapshot } from "./fixtures.ts";
+
+const [gatewayObject, gatewayRoutes] = istioGatewayFile("networking.istio.io/v1");
+const gatewayApplied = { gateways: [gatewayObject!], virtualServices: [gatewayRoutes!] };
 
 describe("verify check", () => {
   test("pending without an address, and before the first sample", () => {
@@ -43,12 +46,23 @@ describe("verify check", () => {
     [failed(500), "HTTP 500", /logs/],
   ] as const) {
     test(`failed with a hint when the latest answer is ${what}`, () => {
-      const check = verify.check(snapshot({ gateway: nodePortGateway, samples: [ok("v1"), sample] }));
+      const check = verify.check(
+        snapshot({ ...gatewayApplied, gateway: nodePortGateway, samples: [ok("v1"), sample] }),
+      );
       assert.equal(check.state, "failed");
       assert.equal(check.detail, `${what} (1 of 2 recent requests 200)`);
       assert.match(check.fix ?? "", hint);
     });
   }
+
+  test("before the gateway stage a refusal is where the tour stands, not a failure", () => {
+    const check = verify.check(snapshot({ gateway: nodePortGateway, samples: [failed("refused")] }));
+    assert.equal(check.state, "pending");
+    assert.equal(
+      check.detail,
+      "connection refused, as expected until the gateway stage is done (0 of 1 recent requests 200)",
+    );
+  });
 
   test("recovers as soon as the latest sample is a 200 again", () => {
     const samples = [failed("refused"), failed("refused"), ok("v2")];

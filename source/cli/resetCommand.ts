@@ -1,0 +1,24 @@
+import { connect } from "../cluster/connect.ts";
+import { resolveTarget } from "../cluster/kubeconfig.ts";
+import { resetNamespace } from "../cluster/reset.ts";
+import type { TargetFlags } from "./flags.ts";
+
+/** `kubectl bookinfo reset`: remove exactly what the tour applied in the namespace. */
+export async function runReset(flags: TargetFlags): Promise<number> {
+  const target = resolveTarget(flags);
+  const cluster = connect(target);
+  try {
+    await cluster.probe();
+    const removed = await resetNamespace(cluster, target.namespace);
+    if (removed.length === 0) {
+      process.stdout.write(
+        `Nothing to reset: namespace ${target.namespace} holds nothing the tour applied.\n`,
+      );
+    } else {
+      process.stdout.write(`${removed.join("\n")}\n`);
+    }
+    return 0;
+  } finally {
+    await cluster.close();
+  }
+}

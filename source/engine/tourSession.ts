@@ -1,0 +1,161 @@
+import { clusterActions } from "../cluster/apply.ts";
+import { type Cluster, connect } from "../cluster/connect.ts";
+import { ClusterError } from "../cluster/errors.ts";
+import { ingressAddress } from "../cluster/ingress.ts";
+import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
+import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
+import { reduceAll } from "../model/reduceSnapshot.ts";
+import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
+import { Sampler } from "../traffic/sampler.ts";
+import type { InjectMethod, StageId } from "../tutorial/stage.ts";
+import { stageById } from "../tutorial/stages.ts";
+import { recordingActions } from "./recordingActions.ts";
+
+export interface TourOptions extends TargetOptions {
+  gatewayUrl?: string;
+  /** Background samples of GATEWAY_URL/productpage per second (0: none). */
+  sampleRate?: number;
+  /** Per-request timeout of the sampler. */
+  sampleTimeoutMs?: number;
+  /** Where progress lines (what was applied, restarted, labelled) go. */
+  onLine?: (line: string) => void;
+  /** Called when the watch of a resource fails and is being retried. */
+  onWatchError?: (error: ClusterError) => void;
+}
+
+type Listener = (snapshot: Snapshot) => void;
+
+/**
+ * One tour on one cluster: keeps a Snapshot live from watches, samples GATEWAY_URL once it is
+ * known, and runs stages. The UI and `run` are both views over it; nothing here prints.
+ */
+export class TourSession {
+  readonly cluster: Cluster;
+  #snapshot: Snapshot;
+  #listeners = new Set<Listener>();
+  #watch?: NamespaceWatch;
+  #sampler?: Sampler;
+  #samplerUrl?: string;
+  #options: TourOptions;
+  #stopped = false;
+
+  private constructor(cluster: Cluster, options: TourOptions) {
+    this.cluster = cluster;
+    this.#options = options;
+    const { context, namespace, server } = cluster.target;
+    this.#snapshot = emptySnapshot(context, namespace, server);
+  }
+
+  /** Resolves the kubeconfig and checks the cluster answers; throws a ClusterError otherwise. */
+  static async open(options: TourOptions): Promise<TourSession> {
+    const cluster = connect(resolveTarget(options));
+    try {
+      await cluster.probe();
+    } catch (error) {
+      await cluster.close();
+      throw error;
+    }
+    return new TourSession(cluster, options);
+  }
+
+  snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts the watches; resolves once the first lists are in. */
+  async start(): Promise<void> {
+    this.#watch = watchNamespace(
+      this.cluster,
+      this.cluster.target.namespace,
+      (events) => this.#apply(events),
+      {
+        onError: (_resource, error) => this.#options.onWatchError?.(error),
+      },
+    );
+    await this.#watch.ready;
+  }
+
+  /** Applies one stage through the cluster; its check (from the watches) says when it is done. */
+  async runStage(id: StageId, inject?: InjectMethod): Promise<void> {
+    const actions = recordingActions(
+      clusterActions(this.cluster, this.cluster.target.namespace, () => this.#snapshot.istio),
+      (line) => this.#options.onLine?.(line),
+    );
+    await stageById(id).apply({ actions, snapshot: () => this.#snapshot, inject });
+  }
+
+  /** Resolves with the snapshot once `predicate` holds, or with undefined after `timeoutMs`. */
+  waitFor(predicate: (snapshot: Snapshot) => boolean, timeoutMs: number): Promise<Snapshot | undefined> {
+    return new Promise((resolve) => {
+      const done = (result: Snapshot | undefined) => {
+        clearTimeout(timer);
+        clearInterval(recheck);
+        unsubscribe();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      // Conditions that depend on time (how long a failure lasted) need a look without events.
+      const recheck = setInterval(() => {
+        if (predicate(this.#snapshot)) done(this.#snapshot);
+      }, 1_000);
+      const unsubscribe = this.subscribe((snapshot) => {
+        if (predicate(snapshot)) done(snapshot);
+      });
+      if (predicate(this.#snapshot)) done(this.#snapshot);
+    });
+  }
+
+  /** Takes `count` samples now (bounded concurrency) and folds them in. */
+  async burst(count: number): Promise<void> {
+    await this.#sampler?.burst(count);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.allSettled([this.#watch?.stop(), this.#sampler?.stop()]);
+    await this.cluster.close();
+  }
+
+  #apply(events: SnapshotEvent[]): void {
+    if (this.#stopped) return;
+    let next = reduceAll(this.#snapshot, [...events, { kind: "tick", now: Date.now() }]);
+    const gateway = this.#gatewayOf(next);
+    if (gateway?.url !== next.gateway?.url || gateway?.source !== next.gateway?.source) {
+      next = reduceAll(next, [{ kind: "gateway", gateway }]);
+    }
+    this.#snapshot = next;
+    this.#followGateway(next.gateway);
+    for (const listener of [...this.#listeners]) listener(next);
+  }
+
+  #gatewayOf(snapshot: Snapshot): GatewayAddress | null {
+    return ingressAddress(snapshot, this.#options.gatewayUrl);
+  }
+
+  /** Samples the current GATEWAY_URL, restarting the sampler when the address changes. */
+  #followGateway(gateway: GatewayAddress | null): void {
+    const rate = this.#options.sampleRate ?? 0;
+    if (gateway?.url === this.#samplerUrl) return;
+    const previous = this.#sampler;
+    this.#sampler = undefined;
+    this.#samplerUrl = gateway?.url;
+    void previous?.stop();
+    if (!gateway) return;
+    const sampler = new Sampler({
+      url: gateway.url,
+      ratePerSecond: rate > 0 ? rate : 1,
+      timeoutMs: this.#options.sampleTimeoutMs,
+    });
+    sampler.onSample((sample) => this.#apply([{ kind: "sample", sample }]));
+    if (rate > 0) sampler.start();
+    this.#sampler = sampler;
+  }
+}
+
+export { ClusterError };

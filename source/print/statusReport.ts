@@ -1,0 +1,53 @@
+import { podRows } from "../model/podRows.ts";
+import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
+import { summarizeSamples } from "../traffic/statistics.ts";
+import type { StageState } from "../tutorial/stage.ts";
+import type { StageResult } from "../tutorial/stages.ts";
+
+/** The shape of `status -o json` (DESIGN.md, "Command-line contract"). */
+export interface StatusReport {
+  context: string;
+  namespace: string;
+  server: string;
+  istio: { installed: boolean; version: string | null };
+  stages: { id: string; title: string; state: StageState; detail: string }[];
+  pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
+  gateway: { url: string; source: GatewaySource } | null;
+  samples: SampleSummary | null;
+}
+
+/** Pure: what `status` reports for one snapshot and its stage checks. */
+export function statusReport(snapshot: Snapshot, results: StageResult[], sampled: boolean): StatusReport {
+  return {
+    context: snapshot.context,
+    namespace: snapshot.namespace,
+    server: snapshot.server,
+    istio: { installed: snapshot.istio.installed, version: snapshot.istio.version },
+    stages: results.map(({ stage, check }) => ({
+      id: stage.id,
+      title: stage.title,
+      state: check.state,
+      detail: check.detail,
+    })),
+    pods: podRows(snapshot).map((row) => ({
+      name: row.name,
+      ready: row.ready,
+      status: row.status,
+      restarts: row.restarts,
+      age: row.age,
+      sidecar: row.sidecar,
+    })),
+    gateway: snapshot.gateway ? { url: snapshot.gateway.url, source: snapshot.gateway.source } : null,
+    samples: sampled ? summarizeSamples(snapshot.samples) : null,
+  };
+}
+
+/**
+ * Exit status of `status`, for scripts: 0 when every stage is done, 3 when the tour is
+ * not finished yet, 4 when a stage failed (1 and 2 stay for errors and usage, as elsewhere).
+ */
+export function statusExitCode(report: StatusReport): number {
+  if (report.stages.some((s) => s.state === "failed")) return 4;
+  if (report.stages.some((s) => s.state === "pending")) return 3;
+  return 0;
+}
