@@ -24,6 +24,8 @@ export interface SandboxOptions {
   speed?: number;
   /** Namespace written into the kubeconfig's contexts. */
   namespace?: string;
+  /** Whether the cluster has Istio (istio-system, its CRDs, the injector); default true. */
+  istio?: boolean;
   /** Interval of watch bookmarks; tests shorten it. */
   bookmarkIntervalMs?: number;
 }
@@ -49,16 +51,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const store = new Store();
   const objects = new ObjectService(store, [applyDefaults, sidecarInjection, validate], recordUpdate);
-  seed(objects, [
-    ...istioCrds(),
-    ...istioSeedObjects({
-      istioVersion: ISTIO_VERSION,
-      httpNodePort,
-      httpsNodePort,
-      statusNodePort,
-      nodeName: SANDBOX_NODE,
-    }),
-  ]);
+  const cluster = istioSeedObjects({
+    istioVersion: ISTIO_VERSION,
+    httpNodePort,
+    httpsNodePort,
+    statusNodePort,
+    nodeName: SANDBOX_NODE,
+  });
+  seed(objects, options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
   const dataPlane = await startDataPlane({ store, httpNodePort });
 
@@ -68,6 +68,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     objects,
     tls: certificates,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    pods: dataPlane,
     users: new Map([
       [adminToken, { name: "bookinfo-admin", canWrite: true }],
       [viewerToken, { name: "bookinfo-viewer", canWrite: false }],
@@ -107,4 +108,13 @@ function seed(objects: ObjectService, seedObjects: KubeObject[]): void {
       throw new Error(`the sandbox seed has an object of unserved kind ${object.apiVersion} ${object.kind}`);
     objects.create(resource, object.metadata.namespace, object, { manager: "sandbox-bootstrap" });
   }
+}
+
+/** What installing Istio added to the seed: istio-system and everything in it, and the injector. */
+function isIstio(object: KubeObject): boolean {
+  return (
+    object.metadata.namespace === "istio-system" ||
+    (object.kind === "Namespace" && object.metadata.name === "istio-system") ||
+    object.kind === "MutatingWebhookConfiguration"
+  );
 }

@@ -1,4 +1,12 @@
-import { GROUPS, groupVersion, RESOURCES, type ResourceType, resourcesIn, verbsOf } from "./resources.ts";
+import {
+  ALL_SERVED,
+  groups,
+  groupVersion,
+  type ResourceType,
+  resourcesIn,
+  type Served,
+  verbsOf,
+} from "./resources.ts";
 
 /** What `/version` reports: kubectl's dispatcher picks the kubectl minor that matches it. */
 export const SERVER_VERSION = {
@@ -21,11 +29,11 @@ export function apiVersions(serverAddress: string) {
   };
 }
 
-export function apiGroupList() {
+export function apiGroupList(served: Served = ALL_SERVED) {
   return {
     kind: "APIGroupList",
     apiVersion: "v1",
-    groups: GROUPS.map((g) => apiGroup(g.name, g.versions)),
+    groups: groups(served).map((g) => apiGroup(g.name, g.versions)),
   };
 }
 
@@ -34,8 +42,8 @@ export function apiGroup(name: string, versions: string[]) {
   return { kind: "APIGroup", apiVersion: "v1", name, versions: entries, preferredVersion: entries[0] };
 }
 
-export function findGroup(name: string) {
-  return GROUPS.find((g) => g.name === name);
+export function findGroup(name: string, served: Served = ALL_SERVED) {
+  return groups(served).find((g) => g.name === name);
 }
 
 function resourceEntries(r: ResourceType) {
@@ -74,14 +82,14 @@ function resourceEntries(r: ResourceType) {
   return [main, ...subs, ...extras];
 }
 
-export function apiResourceList(group: string, version: string) {
+export function apiResourceList(group: string, version: string, served: Served = ALL_SERVED) {
   return {
     kind: "APIResourceList",
     apiVersion: "v1",
     groupVersion: groupVersion(group, version),
-    resources: resourcesIn(group, version).flatMap(resourceEntries),
+    resources: resourcesIn(group, version, served).flatMap(resourceEntries),
   };
 }
 
-export const servedGroupVersion = (group: string, version: string) =>
-  RESOURCES.some((r) => r.group === group && r.versions.includes(version));
+export const servedGroupVersion = (group: string, version: string, served: Served = ALL_SERVED) =>
+  resourcesIn(group, version, served).length > 0;

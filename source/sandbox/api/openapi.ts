@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { GROUPS, type ResourceType, resourcesIn } from "./resources.ts";
+import { ALL_SERVED, groups, type ResourceType, resourcesIn, type Served } from "./resources.ts";
 
 // kubectl (1.29+) validates an apply by finding, per kind, a PATCH operation that declares the
 // fieldValidation parameter; then the server validates and no schema is needed client-side.
@@ -26,8 +26,8 @@ function operations(r: ResourceType, version: string) {
   };
 }
 
-export function openApiDocument(group: string, version: string) {
-  const paths = Object.assign({}, ...resourcesIn(group, version).map((r) => operations(r, version)));
+export function openApiDocument(group: string, version: string, served: Served = ALL_SERVED) {
+  const paths = Object.assign({}, ...resourcesIn(group, version, served).map((r) => operations(r, version)));
   return {
     openapi: "3.0.0",
     info: { title: "Kubernetes", version: "v1.32.4" },
@@ -36,26 +36,29 @@ export function openApiDocument(group: string, version: string) {
   };
 }
 
-const hashOf = (group: string, version: string) =>
+const hashOf = (group: string, version: string, served: Served) =>
   createHash("sha512")
-    .update(JSON.stringify(openApiDocument(group, version)))
+    .update(JSON.stringify(openApiDocument(group, version, served)))
     .digest("hex")
     .toUpperCase()
     .slice(0, 64);
 
-export function openApiRoot() {
+export function openApiRoot(served: Served = ALL_SERVED) {
   const entries: [string, { serverRelativeURL: string }][] = [];
   const add = (group: string, version: string) => {
     const path = docPath(group, version);
-    entries.push([path, { serverRelativeURL: `/openapi/v3/${path}?hash=${hashOf(group, version)}` }]);
+    entries.push([path, { serverRelativeURL: `/openapi/v3/${path}?hash=${hashOf(group, version, served)}` }]);
   };
   add("", "v1");
-  for (const g of GROUPS) for (const v of g.versions) add(g.name, v);
+  for (const g of groups(served)) for (const v of g.versions) add(g.name, v);
   return { paths: Object.fromEntries(entries) };
 }
 
 /** `api/v1` or `apis/apps/v1` to its group and version, if served. */
-export function parseOpenApiPath(path: string): { group: string; version: string } | undefined {
+export function parseOpenApiPath(
+  path: string,
+  served: Served = ALL_SERVED,
+): { group: string; version: string } | undefined {
   const parts = path.split("/").filter(Boolean);
   const found =
     parts[0] === "api" && parts.length === 2
@@ -63,7 +66,7 @@ export function parseOpenApiPath(path: string): { group: string; version: string
       : parts[0] === "apis" && parts.length === 3
         ? { group: parts[1] ?? "", version: parts[2] ?? "" }
         : undefined;
-  if (!found || resourcesIn(found.group, found.version).length === 0) return undefined;
+  if (!found || resourcesIn(found.group, found.version, served).length === 0) return undefined;
   return found;
 }
 

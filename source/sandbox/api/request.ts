@@ -1,4 +1,4 @@
-import { findResource, type ResourceType } from "./resources.ts";
+import { ALL_SERVED, findResource, type ResourceType, type Served } from "./resources.ts";
 
 /** A request for objects, parsed from a Kubernetes REST path. */
 export interface ResourceRequest {
@@ -21,7 +21,7 @@ export type ParsedPath =
  * parts. A path under a known group/version naming an unknown resource is reported as such so
  * the caller can answer 404 the way the API server does.
  */
-export function parseResourcePath(pathname: string): ParsedPath {
+export function parseResourcePath(pathname: string, served: Served = ALL_SERVED): ParsedPath {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   let group: string;
   let version: string;
@@ -38,7 +38,7 @@ export function parseResourcePath(pathname: string): ParsedPath {
   // /namespaces/{ns}/{resource}/... addresses namespaced objects; /namespaces/{name}[/status]
   // addresses the Namespace itself.
   if (rest[0] === "namespaces" && rest.length >= 3 && rest[2] !== "status" && rest[2] !== "finalize") {
-    const resource = findResource(group, version, rest[2] ?? "");
+    const resource = findResource(group, version, rest[2] ?? "", served);
     if (!resource?.namespaced) return { kind: "unknownResource", group, version, plural: rest[2] ?? "" };
     if (rest.length > 5) return { kind: "other" };
     return {
@@ -46,7 +46,7 @@ export function parseResourcePath(pathname: string): ParsedPath {
       request: { group, version, resource, namespace: rest[1], name: rest[3], subresource: rest[4] },
     };
   }
-  const resource = findResource(group, version, rest[0] ?? "");
+  const resource = findResource(group, version, rest[0] ?? "", served);
   if (!resource) return { kind: "unknownResource", group, version, plural: rest[0] ?? "" };
   if (rest.length > 3) return { kind: "other" };
   return { kind: "resource", request: { group, version, resource, name: rest[1], subresource: rest[2] } };

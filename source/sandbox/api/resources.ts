@@ -1,4 +1,6 @@
+import type { KubeObject } from "../../model/kube.ts";
 import { istioNetworkingKinds } from "../istio/crds.ts";
+import type { Store } from "../store/store.ts";
 
 /** One kind the sandbox API server serves, with what discovery and OpenAPI say about it. */
 export interface ResourceType {
@@ -108,19 +110,51 @@ export const RESOURCES: ResourceType[] = [
   ...istio,
 ];
 
-export const GROUPS: { name: string; versions: string[] }[] = (() => {
-  const groups = new Map<string, string[]>();
+/** Whether a resource is served at a version right now. */
+export type Served = (r: ResourceType, version: string) => boolean;
+
+export const ALL_SERVED: Served = () => true;
+
+interface CrdShape {
+  spec?: { group?: string; names?: { plural?: string }; versions?: { name?: string; served?: boolean }[] };
+}
+
+/**
+ * Custom resources are served only while their CustomResourceDefinition exists and serves the
+ * version, as on a real cluster: delete Istio's CRDs and its kinds disappear from discovery.
+ */
+export function servedByCrds(store: Store): Served {
+  return (r, version) => {
+    if (!r.custom) return true;
+    const crd = store.get(
+      "customresourcedefinitions.apiextensions.k8s.io",
+      undefined,
+      `${r.plural}.${r.group}`,
+    ) as (CrdShape & KubeObject) | undefined;
+    return crd?.spec?.versions?.some((v) => v.name === version && v.served !== false) ?? false;
+  };
+}
+
+export function groups(served: Served = ALL_SERVED): { name: string; versions: string[] }[] {
+  const found = new Map<string, string[]>();
   for (const r of RESOURCES) {
     if (!r.group) continue;
-    const known = groups.get(r.group) ?? [];
-    for (const v of r.versions) if (!known.includes(v)) known.push(v);
-    groups.set(r.group, known);
+    const known = found.get(r.group) ?? [];
+    for (const v of r.versions) if (served(r, v) && !known.includes(v)) known.push(v);
+    if (known.length) found.set(r.group, known);
   }
-  return [...groups].map(([name, versions]) => ({ name, versions }));
-})();
+  return [...found].map(([name, versions]) => ({ name, versions }));
+}
 
-export function findResource(group: string, version: string, plural: string): ResourceType | undefined {
-  return RESOURCES.find((r) => r.group === group && r.plural === plural && r.versions.includes(version));
+export function findResource(
+  group: string,
+  version: string,
+  plural: string,
+  served: Served = ALL_SERVED,
+): ResourceType | undefined {
+  return RESOURCES.find(
+    (r) => r.group === group && r.plural === plural && r.versions.includes(version) && served(r, version),
+  );
 }
 
 export function findResourceByKind(apiVersion: string, kind: string): ResourceType | undefined {
@@ -128,6 +162,6 @@ export function findResourceByKind(apiVersion: string, kind: string): ResourceTy
   return RESOURCES.find((r) => r.group === group && r.kind === kind && r.versions.includes(version ?? ""));
 }
 
-export function resourcesIn(group: string, version: string): ResourceType[] {
-  return RESOURCES.filter((r) => r.group === group && r.versions.includes(version));
+export function resourcesIn(group: string, version: string, served: Served = ALL_SERVED): ResourceType[] {
+  return RESOURCES.filter((r) => r.group === group && r.versions.includes(version) && served(r, version));
 }

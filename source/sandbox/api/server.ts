@@ -19,7 +19,9 @@ import {
   openApiRoot,
   parseOpenApiPath,
 } from "./openapi.ts";
+import { type PodConnector, PortForwardServer } from "./portForward.ts";
 import { parseResourcePath } from "./request.ts";
+import { servedByCrds } from "./resources.ts";
 import { internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
 
 /** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
@@ -33,6 +35,8 @@ export interface ApiServerOptions {
   port?: number;
   /** How often watches that asked for bookmarks get one (a real server: about a minute). */
   bookmarkIntervalMs?: number;
+  /** Where `pods/portforward` connections go; without it every forwarded port is refused. */
+  pods?: PodConnector;
 }
 
 export interface ApiServer {
@@ -58,6 +62,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Clients that stall mid-request must not hold sockets forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  const portForwards = new PortForwardServer({ objects: options.objects, connector: options.pods });
+  server.on("upgrade", (req, socket, head) =>
+    portForwards.handleUpgrade(req, socket, head, authenticate(req, options.users)),
+  );
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
   });
@@ -72,6 +80,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     close: () =>
       new Promise<void>((resolve) => {
         for (const stop of watches) stop();
+        // Upgraded connections are no longer the HTTP server's: closeAllConnections misses them.
+        portForwards.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -144,12 +154,13 @@ async function handle(
       return;
     }
     if (path === "/api") return send(200, apiVersions(req.headers.host ?? "127.0.0.1"));
-    if (path === "/apis") return send(200, apiGroupList());
-    if (path === "/openapi/v3") return send(200, openApiRoot());
+    const served = servedByCrds(options.objects.store);
+    if (path === "/apis") return send(200, apiGroupList(served));
+    if (path === "/openapi/v3") return send(200, openApiRoot(served));
     if (path.startsWith("/openapi/v3/")) {
-      const gv = parseOpenApiPath(path.slice("/openapi/v3/".length));
+      const gv = parseOpenApiPath(path.slice("/openapi/v3/".length), served);
       if (!gv) throw pathNotFound();
-      return send(200, openApiDocument(gv.group, gv.version));
+      return send(200, openApiDocument(gv.group, gv.version, served));
     }
     if (path === "/openapi/v2") {
       res.writeHead(200, { "Content-Type": OPENAPI_V2_PROTOBUF, "Cache-Control": "no-cache, private" });
@@ -158,15 +169,15 @@ async function handle(
     }
     const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
     if (groupOnly) {
-      const group = findGroup(groupOnly[1] ?? "");
+      const group = findGroup(groupOnly[1] ?? "", served);
       if (!group) throw pathNotFound();
       return send(200, apiGroup(group.name, group.versions));
     }
 
-    const parsed = parseResourcePath(path);
+    const parsed = parseResourcePath(path, served);
     if (parsed.kind === "groupVersion") {
-      if (!servedGroupVersion(parsed.group, parsed.version)) throw pathNotFound();
-      return send(200, apiResourceList(parsed.group, parsed.version));
+      if (!servedGroupVersion(parsed.group, parsed.version, served)) throw pathNotFound();
+      return send(200, apiResourceList(parsed.group, parsed.version, served));
     }
     if (parsed.kind !== "resource") throw pathNotFound();
     const ctx: RequestContext = {
