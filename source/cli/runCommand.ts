@@ -1,3 +1,4 @@
+import { istioMissing } from "../cluster/errors.ts";
 import { TourSession } from "../engine/tourSession.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { structured } from "../print/output.ts";
@@ -60,6 +61,8 @@ export async function runTour(flags: RunFlags): Promise<number> {
     say(`Touring namespace ${namespace} on context ${context} (${server})`);
     const work = (async () => {
       await session.start();
+      // Labelling and deploying without Istio would only half-do the tour; say so before touching anything.
+      if (!session.snapshot().istio.installed) throw istioMissing();
       const outcomes: StageOutcome[] = [];
       const last = STAGES.findIndex((s) => s.id === flags.to);
       for (const [index, stage] of STAGES.slice(0, last + 1).entries()) {

@@ -41,6 +41,8 @@ export interface IstioInfo {
   networkingVersion: "v1" | "v1beta1" | "v1alpha3" | null;
   /** Whether the namespace can use ambient mode (Istio's ztunnel is present). */
   ambient?: boolean;
+  /** True until detection has answered: "not installed" is then not yet known. */
+  detecting?: boolean;
 }
 
 /**
@@ -75,7 +77,7 @@ export const emptySnapshot = (context: string, namespace: string, server: string
   context,
   namespace,
   server,
-  istio: { installed: false, version: null, networkingVersion: null },
+  istio: { installed: false, version: null, networkingVersion: null, detecting: true },
   namespaceObject: null,
   pods: [],
   deployments: [],

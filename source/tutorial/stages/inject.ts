@@ -118,6 +118,14 @@ function checkInject(snapshot: Snapshot): StageCheck {
   const pods = bookinfoPods(snapshot).filter((p) => !optedOutOfInjection(p));
   const without = podsWithoutSidecar(snapshot);
 
+  // Nothing can inject a sidecar without Istio; every later stage needs it too.
+  if (!snapshot.istio.installed && !snapshot.istio.detecting) {
+    return {
+      state: "failed",
+      detail: "Istio is not installed on this cluster",
+      fix: "install it first, e.g. istioctl install --set profile=demo -y, then run the tour again",
+    };
+  }
   if (injection.mode === "ambient") {
     return { state: "done", detail: `namespace ${ns} is in ambient mode (${injection.label})` };
   }

@@ -29,6 +29,18 @@ describe("namespaceInjection", () => {
 });
 
 describe("inject check", () => {
+  test("failed while Istio is not installed, but not while detection is still running", () => {
+    const absent = { installed: false, version: null, networkingVersion: null };
+    const check = inject.check(snapshot({ istio: absent, namespaceObject: namespace() }));
+    assert.equal(check.state, "failed");
+    assert.equal(check.detail, "Istio is not installed on this cluster");
+    assert.match(check.fix ?? "", /istioctl install/);
+    const detecting = inject.check(
+      snapshot({ istio: { ...absent, detecting: true }, namespaceObject: namespace() }),
+    );
+    assert.equal(detecting.state, "pending");
+  });
+
   test("done when the namespace has istio-injection=enabled, with or without pods", () => {
     const bare = inject.check(snapshot({ namespaceObject: namespace({ "istio-injection": "enabled" }) }));
     assert.equal(bare.state, "done");

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
+import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
+import { bookinfo } from "./support.ts";
+
+// status, run and reset on the sandbox, reached exactly like a real cluster: a kubeconfig file.
+
+let env: TestSandbox;
+let kubectl: Kubectl;
+const manifest = (name: string) => new URL(`../../manifests/${name}`, import.meta.url).pathname;
+
+before(async () => {
+  env = await openSandbox({ speed: 50 });
+  kubectl = kubectlFor(env.kubeconfig);
+});
+after(async () => env.close());
+
+async function ok(...args: string[]): Promise<string> {
+  const result = await kubectl(...args);
+  assert.equal(result.code, 0, `kubectl ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+describe("the tour engine on a fresh namespace", () => {
+  test("run does all five stages, status shows the mesh, reset removes only what the tour applied", async () => {
+    const run = await bookinfo(env.kubeconfig, "run", "-n", "fresh");
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /\[5\/5\] route-v1/);
+    assert.match(run.stdout, /All 5 stages done\. GATEWAY_URL=127\.0\.0\.1:\d+/);
+
+    const status = await bookinfo(env.kubeconfig, "status", "-n", "fresh", "-o", "json", "--samples", "30");
+    assert.equal(status.code, 0, status.stderr);
+    const report = JSON.parse(status.stdout);
+    assert.deepEqual(
+      report.stages.map((s: { id: string; state: string }) => `${s.id}:${s.state}`),
+      ["inject:done", "deploy:done", "gateway:done", "verify:done", "route-v1:done"],
+    );
+    assert.equal(report.pods.length, 6);
+    for (const pod of report.pods) {
+      assert.deepEqual([pod.ready, pod.status, pod.sidecar], ["2/2", "Running", true], pod.name);
+    }
+    assert.equal(report.gateway.source, "NodePort");
+    assert.equal(report.istio.installed, true);
+    assert.equal(report.samples.total, 30);
+    assert.deepEqual(report.samples.codes, { "200": 30 });
+    assert.deepEqual(report.samples.versions, { v1: 30, v2: 0, v3: 0, unknown: 0 });
+
+    await ok("-n", "fresh", "create", "configmap", "users-own", "--from-literal=keep=me");
+    const reset = await bookinfo(env.kubeconfig, "reset", "-n", "fresh");
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /^deployment\.apps\/productpage-v1 deleted$/m);
+    assert.match(reset.stdout, /^virtualservice\.networking\.istio\.io\/reviews deleted$/m);
+    assert.match(reset.stdout, /^namespace\/fresh unlabeled istio-injection$/m);
+    assert.doesNotMatch(reset.stdout, /configmap/);
+    assert.match(
+      await ok("-n", "fresh", "get", "configmap", "users-own", "-o", "name"),
+      /configmap\/users-own/,
+    );
+    assert.equal((await ok("-n", "fresh", "get", "deploy,svc,vs,dr,gw", "-o", "name")).trim(), "");
+
+    const after = await bookinfo(env.kubeconfig, "status", "-n", "fresh", "-o", "json", "--samples", "0");
+    const stages = JSON.parse(after.stdout).stages;
+    assert.equal(stages.find((s: { id: string }) => s.id === "deploy").state, "pending");
+    assert.equal(after.code, 3, "pending stages give exit 3");
+  });
+
+  test("run on Bookinfo applied by hand before the label restarts it into the mesh and says so", async () => {
+    await ok("create", "namespace", "byhand");
+    await ok("-n", "byhand", "apply", "-f", manifest("bookinfo.yaml"));
+    await ok("-n", "byhand", "wait", "--for=condition=Available", "deployment", "--all", "--timeout=60s");
+    const run = await bookinfo(env.kubeconfig, "run", "-n", "byhand", "--to", "deploy");
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const name of [
+      "details-v1",
+      "ratings-v1",
+      "reviews-v1",
+      "reviews-v2",
+      "reviews-v3",
+      "productpage-v1",
+    ]) {
+      assert.match(run.stdout, new RegExp(`deployment\\.apps/${name} restarted`));
+    }
+    const pods = (await ok("-n", "byhand", "get", "pods", "--no-headers")).trim().split("\n");
+    const running = pods.filter((line) => / 2\/2 +Running /.test(line));
+    assert.equal(running.length, 6, pods.join("\n"));
+  });
+
+  test("objects applied from Istio's older v1alpha3 sample files count like the tour's own", async () => {
+    await ok("create", "namespace", "legacy");
+    await ok("label", "namespace", "legacy", "istio-injection=enabled");
+    await ok("-n", "legacy", "apply", "-f", manifest("bookinfo.yaml"));
+    const old = join(env.dir, "legacy.yaml");
+    const files = ["bookinfo-gateway.yaml", "destination-rule-all.yaml", "virtual-service-all-v1.yaml"];
+    const { readFileSync } = await import("node:fs");
+    writeFileSync(
+      old,
+      files
+        .map((f) =>
+          readFileSync(manifest(f), "utf8").replaceAll(
+            "networking.istio.io/v1\n",
+            "networking.istio.io/v1alpha3\n",
+          ),
+        )
+        .join("\n---\n"),
+    );
+    await ok("-n", "legacy", "apply", "-f", old);
+    await ok("-n", "legacy", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=60s");
+    const status = await bookinfo(env.kubeconfig, "status", "-n", "legacy", "-o", "json", "--samples", "20");
+    const report = JSON.parse(status.stdout);
+    assert.deepEqual(
+      report.stages.map((s: { id: string; state: string }) => `${s.id}:${s.state}`),
+      ["inject:done", "deploy:done", "gateway:done", "verify:done", "route-v1:done"],
+      status.stdout,
+    );
+    assert.equal(status.code, 0);
+  });
+});
