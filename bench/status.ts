@@ -18,8 +18,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function timed(command: string, args: string[]): Promise<number> {
   const started = performance.now();
+  const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECTL_BOOKINFO_BUNDLE: "1" };
   return new Promise((resolve, reject) =>
-    execFile(command, args, { env: { ...process.env, KUBECONFIG: kubeconfig } }, (error) =>
+    execFile(command, args, { env }, (error) =>
       error && (error.code ?? 0) !== 0 && error.code !== 3
         ? reject(error)
         : resolve(performance.now() - started),
@@ -29,7 +30,7 @@ function timed(command: string, args: string[]): Promise<number> {
 
 const ours = () =>
   timed(process.execPath, [
-    join(root, "dist/kubectl-bookinfo.mjs"),
+    join(root, "bin/kubectl-bookinfo.js"),
     "status",
     "-n",
     "bookinfo",

@@ -17,7 +17,10 @@ enableCompileCache?.();
 const { existsSync } = await import("node:fs");
 const { fileURLToPath, pathToFileURL } = await import("node:url");
 const bundle = fileURLToPath(new URL("../dist/kubectl-bookinfo.mjs", import.meta.url));
-if (existsSync(bundle)) {
+const checkout = existsSync(fileURLToPath(new URL("../source/cli/main.ts", import.meta.url)));
+// An installed package runs its bundle; a checkout runs its source, so a stale build can never
+// stand in for the code being worked on (KUBECTL_BOOKINFO_BUNDLE=1 runs the build there too).
+if (existsSync(bundle) && (!checkout || process.env.KUBECTL_BOOKINFO_BUNDLE === "1")) {
   await import(pathToFileURL(bundle).href);
 } else {
   const { register } = await import("tsx/esm/api");
