@@ -7,9 +7,11 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { findResource } from "../source/sandbox/api/resources.ts";
 import { startSandbox } from "../source/sandbox/sandbox.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -104,7 +106,6 @@ async function idleWatchCpu(): Promise<{ idle: number; watched: number }> {
 async function memoryUnderPodUpdates(): Promise<{ at5k: number; at10k: number }> {
   const sandbox = await startSandbox({ speed: 20 });
   const pods = sandbox.objects;
-  const { findResource } = await import("../source/sandbox/api/resources.ts");
   const podType = findResource("", "v1", "pods");
   if (!podType) throw new Error("pods are not served");
   // A pod on another node: the kubelet leaves it alone, so only our updates change it.
@@ -135,6 +136,51 @@ async function memoryUnderPodUpdates(): Promise<{ at5k: number; at10k: number }>
   return { at5k, at10k };
 }
 
+/** From a Gateway's API write until the node port accepts connections (and back on delete). */
+async function gatewayConfigLatency(): Promise<number[]> {
+  const sandbox = await startSandbox({ speed: 50 });
+  const gateways = findResource("networking.istio.io", "v1", "gateways");
+  if (!gateways) throw new Error("gateways are not served");
+  const port = sandbox.ingress.httpNodePort;
+  const connects = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+  const until = async (open: boolean) => {
+    const started = performance.now();
+    while ((await connects()) !== open) await sleep(1);
+    return performance.now() - started;
+  };
+  await sleep(1500); // the ingress gateway pod must be Ready first
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    sandbox.objects.create(
+      gateways,
+      "default",
+      {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Gateway",
+        metadata: { name: "bench" },
+        spec: {
+          selector: { istio: "ingressgateway" },
+          servers: [{ port: { number: 8080, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+        },
+      },
+      { manager: "bench" },
+    );
+    latencies.push(await until(true));
+    sandbox.objects.delete(gateways, "default", "bench");
+    latencies.push(await until(false));
+  }
+  await sandbox.stop();
+  return latencies;
+}
+
 const node = await nodeStartup();
 const processTimes: number[] = [];
 for (let i = 0; i < 5; i++) processTimes.push(await processStartup());
@@ -149,6 +195,7 @@ const applyTimes: number[] = [];
 for (let i = 0; i < 3; i++) applyTimes.push(await podsReadyAfterApply());
 const cpu = await idleWatchCpu();
 const memory = await memoryUnderPodUpdates();
+const config = await gatewayConfigLatency();
 
 console.log("\nkubectl-bookinfo sandbox benchmark (medians)\n");
 const startup = median(processTimes);
@@ -177,3 +224,11 @@ line(
   growth < 16,
 );
 console.log(`     (heap at 5,000: ${memory.at5k.toFixed(1)} MiB, at 10,000: ${memory.at10k.toFixed(1)} MiB)`);
+const configP95 = [...config].sort((a, b) => a - b)[Math.floor(config.length * 0.95)] ?? Number.NaN;
+line(
+  "Gateway write to port open/closed (p95 of 40)",
+  `${configP95.toFixed(1)} ms`,
+  "< 100 ms",
+  configP95 < 100,
+);
+console.log(`     (median ${median(config).toFixed(1)} ms)`);
