@@ -18,6 +18,8 @@ await build({
   sourcemap: "linked",
   legalComments: "none",
   define: { "process.env.NODE_ENV": '"production"' },
+  // Ink loads React DevTools only when DEV=true and the package is installed; it is not ours to ship.
+  external: ["react-devtools-core"],
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __bookinfoRequire } from 'node:module'; const require = __bookinfoRequire(import.meta.url);",

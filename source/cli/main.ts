@@ -1,8 +1,27 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT, UserError } from "./errors.ts";
 import { addTargetFlags, outputOption, parseCount, stageOption, type TargetFlags } from "./flags.ts";
 import { parseSpeed } from "./sandboxCommand.ts";
+import type { TourFlags } from "./tourCommand.ts";
 import { VERSION } from "./version.ts";
+
+/** At most what one sampler sends without piling up requests on a slow gateway. */
+function parseRate(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || value > 50) {
+    throw new InvalidArgumentError("it must be a number of requests per second from 0 to 50.");
+  }
+  return value;
+}
+
+/** The snapshot keeps the latest MAX_SAMPLES; a window cannot be larger. */
+function parseWindow(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 200) {
+    throw new InvalidArgumentError("it must be a whole number from 1 to 200.");
+  }
+  return value;
+}
 
 // Commands are imported when run, so `status` never loads what `sandbox` needs and vice versa.
 function program(): Command {
@@ -14,9 +33,38 @@ function program(): Command {
     .addHelpText(
       "after",
       "\nStages: inject, deploy, gateway, verify, route-v1.\n" +
-        "Exit codes: 0 success; 1 failure (the message says why); 2 bad command line; 130 interrupted;\n" +
+        "Exit codes: 0 success; 1 failure (the message says why); 2 bad command line; 130 interrupted (Ctrl-C);\n" +
+        "143 terminated (SIGTERM); the tour's q exits 0;\n" +
         "status: 3 when stages are still pending, 4 when a stage failed.",
     );
+
+  addTargetFlags(
+    root
+      .command("tour", { isDefault: true })
+      .description("the interactive tour (the default): stages, live pods, live samples of GATEWAY_URL")
+      .option("--sandbox", "start the embedded simulated cluster in this process and tour it")
+      .addOption(
+        new Option("--speed <x>", "with --sandbox: speed up simulated delays by this factor")
+          .default(1, "1")
+          .argParser(parseSpeed),
+      )
+      .addOption(
+        new Option("--rate <n>", "requests per second to GATEWAY_URL/productpage in the background (0: none)")
+          .default(4, "4")
+          .argParser(parseRate),
+      )
+      .addOption(
+        new Option("--samples <n>", "how many of the latest samples the samples panel summarises")
+          .default(100, "100")
+          .argParser(parseWindow),
+      )
+      .option("--plain", "no terminal UI: print plain progress lines, as `run` does")
+      .option("--ascii", "draw with ASCII only (marks, bars)")
+      .option("--no-color", "no colours (NO_COLOR is honoured too)"),
+  ).action(async (flags: TourFlags) => {
+    const { runTourCommand } = await import("./tourCommand.ts");
+    process.exitCode = await runTourCommand(flags);
+  });
 
   addTargetFlags(
     root

@@ -1,13 +1,16 @@
+import { readFileSync } from "node:fs";
 import { clusterActions } from "../cluster/apply.ts";
 import { type Cluster, connect } from "../cluster/connect.ts";
 import { ClusterError } from "../cluster/errors.ts";
 import { ingressAddress } from "../cluster/ingress.ts";
 import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
+import { manifestPath } from "../cluster/manifests.ts";
 import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
 import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
 import { Sampler } from "../traffic/sampler.ts";
 import type { InjectMethod, StageId } from "../tutorial/stage.ts";
+import { deploymentsNeedingRestart } from "../tutorial/stages/inject.ts";
 import { stageById } from "../tutorial/stages.ts";
 import { recordingActions } from "./recordingActions.ts";
 
@@ -82,11 +85,30 @@ export class TourSession {
 
   /** Applies one stage through the cluster; its check (from the watches) says when it is done. */
   async runStage(id: StageId, inject?: InjectMethod): Promise<void> {
-    const actions = recordingActions(
+    await stageById(id).apply({ actions: this.#actions(), snapshot: () => this.#snapshot, inject });
+  }
+
+  /** The cluster's actions, each reporting what it did (kubectl's words) to onLine. */
+  #actions() {
+    return recordingActions(
       clusterActions(this.cluster, this.cluster.target.namespace, () => this.#snapshot.istio),
       (line) => this.#options.onLine?.(line),
     );
-    await stageById(id).apply({ actions, snapshot: () => this.#snapshot, inject });
+  }
+
+  /**
+   * `kubectl rollout restart` of the deployments whose pods lack the sidecar (the UI's `r`), so
+   * they come back with it; resolves with kubectl's lines, empty when nothing needed it.
+   */
+  async restartWithoutSidecar(): Promise<string[]> {
+    const names = deploymentsNeedingRestart(this.#snapshot);
+    if (names.length === 0) return [];
+    return this.#actions().restartDeployments(names);
+  }
+
+  /** The text of one of our manifests, as the stage applies it (the UI's YAML view). */
+  manifestText(file: string): string {
+    return readFileSync(manifestPath(file), "utf8");
   }
 
   /** Resolves with the snapshot once `predicate` holds, or with undefined after `timeoutMs`. */

@@ -1,0 +1,41 @@
+// Split contexts, as gemini-cli does: components that only read never re-render because an
+// action's identity changed, and the hooks fail loudly outside the provider.
+
+import { createContext, useContext } from "react";
+import type { InjectMethod, StageId } from "../tutorial/stage.ts";
+import type { Theme } from "./theme.ts";
+import type { UiState } from "./uiState.ts";
+import type { TourView } from "./view.ts";
+
+export interface InjectChoice {
+  method: InjectMethod;
+  label: string;
+}
+
+export interface TourState {
+  view: TourView;
+  ui: UiState;
+  injectChoices: InjectChoice[];
+}
+
+export interface TourActions {
+  run(id: StageId, inject?: InjectMethod): void;
+  runNext(): void;
+  restart(): void;
+  burst(): void;
+  cancelChoice(): void;
+  quit(code: number): void;
+}
+
+export const ThemeContext = createContext<Theme | null>(null);
+export const TourStateContext = createContext<TourState | null>(null);
+export const TourActionsContext = createContext<TourActions | null>(null);
+
+function required<T>(value: T | null, name: string): T {
+  if (value === null) throw new Error(`${name} is used outside its provider`);
+  return value;
+}
+
+export const useTheme = (): Theme => required(useContext(ThemeContext), "useTheme");
+export const useTourState = (): TourState => required(useContext(TourStateContext), "useTourState");
+export const useTourActions = (): TourActions => required(useContext(TourActionsContext), "useTourActions");

@@ -1,0 +1,66 @@
+// How many lines each panel gets. The live region must stay shorter than the terminal (Ink clears
+// the whole screen on every frame otherwise, which is the flicker people notice), so this counts
+// every line: 80x24 fits header, stages beside samples, pods, a few lines of detail and the
+// footer; a taller or wider terminal gives the pods and the detail more room.
+
+export interface Layout {
+  width: number;
+  /** Most lines the live region may take: one less than the terminal. */
+  height: number;
+  tooSmall: boolean;
+  /** Stage list and samples panel side by side (else stacked). */
+  sideBySide: boolean;
+  leftWidth: number;
+  rightWidth: number;
+  /** Blank lines between panels and a title over the stage list. */
+  spacious: boolean;
+  stageLines: number;
+  samplesLines: number;
+  /** Rows under the pod table's header, including a "more pods" line when they do not all fit. */
+  podRows: number;
+  detailLines: number;
+}
+
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 16;
+const HEADER = 2;
+const FOOTER = 2; // message line + keys
+const STAGES = 5;
+const MIN_DETAIL = 5;
+const MIN_PODS = 3;
+const SIDE_BY_SIDE_COLUMNS = 76;
+const SPACIOUS_ROWS = 30;
+
+export function computeLayout(size: { columns: number; rows: number }, podCount: number): Layout {
+  const width = Math.max(1, size.columns);
+  const height = Math.max(1, size.rows - 1);
+  const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
+  const sideBySide = width >= SIDE_BY_SIDE_COLUMNS;
+  const spacious = height >= SPACIOUS_ROWS - 1;
+  const gap = 2;
+  const leftWidth = sideBySide ? Math.min(60, Math.floor((width - gap) / 2)) : width;
+  const rightWidth = sideBySide ? width - gap - leftWidth : width;
+  const stageLines = STAGES + (spacious ? 1 : 0);
+  const samplesLines = spacious ? 7 : 6;
+  const top = sideBySide
+    ? Math.max(stageLines, samplesLines)
+    : stageLines + samplesLines + (spacious ? 1 : 0);
+  const gaps = spacious ? 3 : 0;
+  const available = height - HEADER - FOOTER - top - gaps - 1; // 1: the pod table's header
+  const wantedPods = Math.max(1, podCount);
+  const podRows = Math.max(1, Math.min(wantedPods, Math.max(MIN_PODS, available - MIN_DETAIL)));
+  const detailLines = Math.max(0, available - podRows);
+  return {
+    width,
+    height,
+    tooSmall,
+    sideBySide,
+    leftWidth,
+    rightWidth,
+    spacious,
+    stageLines,
+    samplesLines,
+    podRows,
+    detailLines,
+  };
+}

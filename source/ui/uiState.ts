@@ -1,0 +1,134 @@
+// The UI's own state: what is selected, which panel shows, which stage the tour is applying, the
+// last message, and the log of finished lines. The cluster's state is not here: it lives in the
+// Snapshot, and stage states are always derived from it.
+
+import type { InjectMethod, StageId } from "../tutorial/stage.ts";
+import { STAGE_IDS } from "../tutorial/stage.ts";
+import type { Tone } from "./theme.ts";
+
+export type Panel = "detail" | "yaml" | "help";
+
+export interface Running {
+  id: StageId;
+  /** applying: the stage's changes are being sent; waiting: sent, until its check says done. */
+  phase: "applying" | "waiting";
+}
+
+export interface LogLine {
+  /** Stable and increasing: <Static> prints each line once, in order. */
+  key: number;
+  text: string;
+  tone: Tone;
+}
+
+export interface Message {
+  text: string;
+  tone: Tone;
+}
+
+export interface UiState {
+  selected: StageId;
+  /** Until someone moves the cursor, it follows where the tour stands. */
+  followTour: boolean;
+  panel: Panel;
+  yamlScroll: number;
+  running: Running | null;
+  /** The stage whose changes the cluster refused, and what it said. */
+  applyError: { id: StageId; message: string } | null;
+  /** Open while the person picks how to inject. */
+  choosing: boolean;
+  inject: InjectMethod;
+  message: Message | null;
+  log: LogLine[];
+}
+
+export type UiAction =
+  | { type: "move"; by: number }
+  | { type: "select"; id: StageId }
+  | { type: "follow"; id: StageId }
+  | { type: "toggle"; panel: Exclude<Panel, "detail"> }
+  | { type: "close" }
+  | { type: "scroll"; by: number; max: number }
+  | { type: "choose"; open: boolean }
+  | { type: "applying"; id: StageId; inject?: InjectMethod }
+  | { type: "applied"; id: StageId }
+  | { type: "applyFailed"; id: StageId; message: string }
+  | { type: "settled"; id: StageId }
+  | { type: "message"; text: string; tone?: Tone }
+  | { type: "log"; lines: string[]; tone?: Tone };
+
+export function initialUiState(selected: StageId = STAGE_IDS[0]!): UiState {
+  return {
+    selected,
+    followTour: true,
+    panel: "detail",
+    yamlScroll: 0,
+    running: null,
+    applyError: null,
+    choosing: false,
+    inject: "label",
+    message: null,
+    log: [],
+  };
+}
+
+export function uiReducer(state: UiState, action: UiAction): UiState {
+  switch (action.type) {
+    case "move": {
+      const index = STAGE_IDS.indexOf(state.selected);
+      const next = Math.min(STAGE_IDS.length - 1, Math.max(0, index + action.by));
+      return { ...state, selected: STAGE_IDS[next]!, followTour: false, yamlScroll: 0 };
+    }
+    case "select":
+      return { ...state, selected: action.id, followTour: false, yamlScroll: 0 };
+    case "follow":
+      return state.followTour && state.selected !== action.id
+        ? { ...state, selected: action.id, yamlScroll: 0 }
+        : state;
+    case "toggle":
+      return { ...state, panel: state.panel === action.panel ? "detail" : action.panel, yamlScroll: 0 };
+    case "close":
+      return { ...state, panel: "detail", choosing: false };
+    case "scroll":
+      return {
+        ...state,
+        yamlScroll: Math.min(Math.max(0, action.max), Math.max(0, state.yamlScroll + action.by)),
+      };
+    case "choose":
+      return { ...state, choosing: action.open, panel: "detail" };
+    case "applying":
+      return {
+        ...state,
+        running: { id: action.id, phase: "applying" },
+        applyError: null,
+        choosing: false,
+        inject: action.inject ?? state.inject,
+        selected: action.id,
+        followTour: true,
+        panel: state.panel === "help" ? "detail" : state.panel,
+        message: null,
+      };
+    case "applied":
+      return state.running?.id === action.id
+        ? { ...state, running: { id: action.id, phase: "waiting" } }
+        : state;
+    case "applyFailed":
+      return {
+        ...state,
+        running: state.running?.id === action.id ? null : state.running,
+        applyError: { id: action.id, message: action.message },
+      };
+    case "settled":
+      return state.running?.id === action.id ? { ...state, running: null } : state;
+    case "message":
+      return { ...state, message: { text: action.text, tone: action.tone ?? "plain" } };
+    case "log": {
+      if (action.lines.length === 0) return state;
+      const first = (state.log.at(-1)?.key ?? 0) + 1;
+      const added = action.lines.map((text, i) => ({ key: first + i, text, tone: action.tone ?? "plain" }));
+      // Append-only: <Static> remembers how many it printed by index. The log grows only with
+      // what a person does (a few dozen lines per tour), never with traffic or watch events.
+      return { ...state, log: [...state.log, ...added] };
+    }
+  }
+}

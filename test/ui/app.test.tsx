@@ -1,0 +1,255 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import { cleanup, render } from "ink-testing-library";
+import { TourApp, type TourEvent, type TourPort } from "../../source/ui/TourApp.tsx";
+import { makeTheme } from "../../source/ui/theme.ts";
+import { bookinfo, DEPLOYMENTS, namespace, pod } from "../unit/tutorial/fixtures.ts";
+import {
+  deployed,
+  exposed,
+  FakeSession,
+  fresh,
+  KEY,
+  press,
+  ready,
+  routed,
+  waitForFrame,
+} from "./support.tsx";
+
+afterEach(cleanup);
+
+interface Options {
+  session?: TourPort | null;
+  size?: { columns: number; rows: number };
+  hasIstioctl?: boolean;
+  ascii?: boolean;
+}
+
+function mount(options: Options = {}) {
+  const exits: number[] = [];
+  const listeners = new Set<(event: TourEvent) => void>();
+  const events = {
+    subscribe(listener: (event: TourEvent) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit: (event: TourEvent) => {
+      for (const l of listeners) l(event);
+    },
+  };
+  const element = (session: TourPort | null) => (
+    <TourApp
+      session={session}
+      bootText="starting the sandbox"
+      events={events}
+      theme={makeTheme({ ascii: options.ascii })}
+      window={100}
+      rate={4}
+      hasIstioctl={options.hasIstioctl ?? false}
+      onExit={(code) => exits.push(code)}
+      size={options.size ?? { columns: 120, rows: 36 }}
+      feedOptions={{ intervalMs: 0, clockMs: 0 }}
+    />
+  );
+  const instance = render(element(options.session === undefined ? null : options.session));
+  return { instance, exits, events, rerender: (s: TourPort | null) => instance.rerender(element(s)) };
+}
+
+describe("the tour screen", () => {
+  test("shows the stage titles at once, then the cluster once the session is open", async () => {
+    const { instance, rerender } = mount();
+    const first = await waitForFrame(instance, /starting the sandbox…/);
+    for (const title of [
+      "Enable sidecar injection",
+      "Deploy Bookinfo",
+      "Expose Bookinfo through the ingress gateway",
+      "Open the product page",
+      "Route all traffic to v1",
+    ]) {
+      assert.ok(first.includes(title), title);
+    }
+    rerender(new FakeSession(fresh()));
+    await waitForFrame(instance, /GATEWAY_URL 172\.18\.0\.2:31380/);
+  });
+
+  for (const size of [
+    { columns: 80, rows: 24 },
+    { columns: 120, rows: 36 },
+  ]) {
+    test(`fits ${size.columns}x${size.rows} in every state, one line shorter than the terminal`, async () => {
+      const restarting = deployed({
+        pods: [...bookinfo().pods, ...DEPLOYMENTS.map((d) => pod(d, { state: "creating", suffix: "new01" }))],
+      });
+      const states = [fresh(), deployed(), restarting, exposed(), routed()];
+      for (const snap of states) {
+        const session = new FakeSession(snap);
+        const { instance } = mount({ session, size });
+        await ready(instance);
+        for (const keys of ["", "y", "y?", "?"]) {
+          if (keys) instance.stdin.write(keys.slice(-1));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const frame = instance.lastFrame() ?? "";
+          const lines = frame.split("\n");
+          assert.ok(lines.length <= size.rows - 1, `${lines.length} lines for ${size.rows} rows:\n${frame}`);
+          for (const line of lines) assert.ok([...line].length <= size.columns, `too wide: ${line}`);
+        }
+        instance.unmount();
+      }
+    });
+  }
+
+  test("n runs the next stage; it shows running until the cluster says done", async () => {
+    const session = new FakeSession(fresh());
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "n", /◐ 1 Enable sidecar injection/);
+    assert.deepEqual(session.calls, [["runStage", "inject", "label"]]);
+    session.set(fresh({ namespaceObject: namespace({ "istio-injection": "enabled" }) }));
+    const frame = await waitForFrame(
+      instance,
+      /Stage 1 done: namespace bookinfo labelled istio-injection=enabled/,
+    );
+    assert.match(frame, /✓ 1 Enable sidecar injection/);
+    assert.match(frame, /› ○ 2 Deploy Bookinfo/, "the cursor follows the tour");
+    await press(instance, "n", /◐ 2 Deploy Bookinfo/);
+    assert.deepEqual(session.calls.at(-1), ["runStage", "deploy", "label"]);
+  });
+
+  test("a stage that gets done without being run is logged once", async () => {
+    const session = new FakeSession(exposed({ samples: [] }));
+    const { instance } = mount({ session });
+    await ready(instance);
+    await waitForFrame(instance, /○ 4 Open the product page/);
+    session.set(exposed());
+    const frame = await waitForFrame(instance, /✓ Stage 4 done: 200 OK, reviews v3/);
+    assert.equal(frame.match(/Stage 4 done/g)?.length, 1);
+  });
+
+  test("j/k and the arrows move the cursor; Enter runs the selected stage", async () => {
+    const session = new FakeSession(deployed());
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "j", /› ○ 4 Open the product page/);
+    await press(instance, KEY.up, /› ○ 3 Expose/);
+    await press(instance, "k", /› ✓ 2 Deploy/);
+    await press(instance, KEY.enter, /◐ 2 Deploy|Stage 2/);
+    assert.deepEqual(session.calls, [["runStage", "deploy", "label"]]);
+  });
+
+  test("a stage the cluster refuses is marked failed with what it said", async () => {
+    const session = new FakeSession(deployed());
+    session.onRun = async () => {
+      throw new Error("gateways.networking.istio.io is forbidden: User cannot create");
+    };
+    const { instance } = mount({ session });
+    await ready(instance);
+    const frame = await press(instance, "n", /Failed to apply: gateways\.networking\.istio\.io is forbidden/);
+    assert.match(frame, /✗ 3 Expose Bookinfo/);
+    assert.match(frame, /✗ Stage 3 failed: gateways/);
+  });
+
+  test("how to inject is a choice when istioctl is on PATH, and deploy follows it", async () => {
+    const session = new FakeSession(fresh());
+    const { instance } = mount({ session, hasIstioctl: true });
+    await ready(instance);
+    const frame = await press(instance, "n", /How should Istio's proxy get into the pods\?/);
+    assert.match(frame, /› Label the namespace \(istio-injection=enabled\)/);
+    assert.match(frame, /istioctl kube-inject/);
+    assert.doesNotMatch(frame, /Ambient/);
+    await press(instance, KEY.down, /› istioctl kube-inject/);
+    await press(instance, KEY.enter, /◐ 1 Enable/);
+    assert.deepEqual(session.calls, [["runStage", "inject", "istioctl"]]);
+    // Nothing to inject before Bookinfo exists: n goes on to deploy, through istioctl too.
+    instance.stdin.write("n");
+    await waitForFrame(instance, () => session.calls.length === 2);
+    assert.deepEqual(session.calls[1], ["runStage", "deploy", "istioctl"]);
+  });
+
+  test("ambient is offered only where Istio has it; Esc leaves the choice", async () => {
+    const snap = fresh({
+      istio: { installed: true, version: "1.28.1", networkingVersion: "v1", ambient: true },
+    });
+    const session = new FakeSession(snap);
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "n", /Ambient mode \(istio\.io\/dataplane-mode=ambient\)/);
+    const frame = await press(instance, KEY.escape, (f) => !f.includes("How should"));
+    assert.match(frame, /Now: namespace bookinfo is not labelled/);
+    assert.deepEqual(session.calls, []);
+  });
+
+  test("r restarts the pods without a sidecar; s takes 100 samples", async () => {
+    const session = new FakeSession(deployed({ ...bookinfo({ sidecar: false }) }));
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "r", /Restarted 1 deployment; the new pods start with the sidecar\./);
+    await press(instance, "s", /Sent 100 requests/);
+    assert.deepEqual(session.calls, [["restartWithoutSidecar"], ["burst", 100]]);
+  });
+
+  test("s without an address says there is nothing to sample", async () => {
+    const session = new FakeSession(fresh({ gateway: null, samples: [] }));
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "s", /No GATEWAY_URL yet: nothing to send requests to\./);
+    assert.deepEqual(session.calls, []);
+  });
+
+  test("y shows the selected stage's YAML and scrolls it; ? shows the keys; Esc goes back", async () => {
+    const session = new FakeSession(deployed());
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "y", /# the text of bookinfo-gateway\.yaml/);
+    await press(instance, "?", /Keys/);
+    await press(instance, KEY.escape, /Why: Nothing outside the cluster can reach Bookinfo yet/);
+  });
+
+  test("without Istio nothing is applied, and the screen says why", async () => {
+    const session = new FakeSession(
+      fresh({ istio: { installed: false, version: null, networkingVersion: null } }),
+    );
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "n", /Istio is not installed on this cluster: install it first/);
+    assert.deepEqual(session.calls, []);
+  });
+
+  test("a watch being retried shows as a message; changes applied show above the screen", async () => {
+    const session = new FakeSession(fresh());
+    const { instance, events } = mount({ session });
+    await ready(instance);
+    events.emit({ kind: "problem", text: "A watch failed and is being retried: connection reset" });
+    await waitForFrame(instance, /A watch failed and is being retried/);
+    events.emit({ kind: "line", text: "namespace/bookinfo labeled" });
+    await waitForFrame(instance, /^ {4}namespace\/bookinfo labeled$/m);
+  });
+
+  test("q quits with 0, Ctrl-C with 130", async () => {
+    const first = mount({ session: new FakeSession(fresh()) });
+    await ready(first.instance);
+    first.instance.stdin.write("q");
+    await waitForFrame(first.instance, () => first.exits.length > 0);
+    assert.deepEqual(first.exits, [0]);
+    const second = mount({ session: new FakeSession(fresh()) });
+    await ready(second.instance);
+    second.instance.stdin.write(KEY.ctrlC);
+    await waitForFrame(second.instance, () => second.exits.length > 0);
+    assert.deepEqual(second.exits, [130]);
+  });
+
+  test("keys typed faster than a read count one by one, and q among them quits", async () => {
+    const session = new FakeSession(deployed());
+    const { instance, exits } = mount({ session });
+    await ready(instance);
+    await press(instance, "jj", /› ○ 5 Route all traffic to v1/);
+    instance.stdin.write("kq");
+    await waitForFrame(instance, () => exits.length > 0);
+    assert.deepEqual(exits, [0]);
+  });
+
+  test("--ascii draws without Unicode", async () => {
+    const { instance } = mount({ session: new FakeSession(exposed()), ascii: true });
+    const frame = await waitForFrame(instance, /\[x\] 1 Enable/);
+    assert.doesNotMatch(frame, /[^\x00-\x7f]/);
+  });
+});

@@ -1,0 +1,284 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import { cleanup, render } from "ink-testing-library";
+import { podRows } from "../../source/model/podRows.ts";
+import { formatTable } from "../../source/print/table.ts";
+import { Footer } from "../../source/ui/components/Footer.tsx";
+import { Header } from "../../source/ui/components/Header.tsx";
+import { PodTable } from "../../source/ui/components/PodTable.tsx";
+import { SamplesPanel } from "../../source/ui/components/SamplesPanel.tsx";
+import { StageDetail } from "../../source/ui/components/StageDetail.tsx";
+import { StageList } from "../../source/ui/components/StageList.tsx";
+import { makeTheme } from "../../source/ui/theme.ts";
+import { bookinfo, deployment, failed, NOW, namespace, ok, pod } from "../unit/tutorial/fixtures.ts";
+import { deployed, exposed, fresh, routed, themed, viewOf } from "./support.tsx";
+
+afterEach(cleanup);
+
+const frameOf = (element: Parameters<typeof themed>[0], theme = makeTheme()) =>
+  render(themed(element, theme)).lastFrame() ?? "";
+
+describe("header", () => {
+  test("names the context, namespace, server, Istio version and GATEWAY_URL with how it was found", () => {
+    const view = viewOf(fresh(), { size: { columns: 120, rows: 36 } });
+    const frame = frameOf(<Header lines={view.header} />);
+    assert.match(frame, /context kind-kind {2}namespace bookinfo {2}server https:\/\/127\.0\.0\.1:6443/);
+    assert.match(
+      frame,
+      /Istio 1\.30\.3 {2}GATEWAY_URL 172\.18\.0\.2:31380 \(NodePort on the ingress gateway pod's host IP\)/,
+    );
+  });
+
+  test("uses short words on 80 columns so the server still fits", () => {
+    const frame = frameOf(<Header lines={viewOf(fresh(), { size: { columns: 80, rows: 24 } }).header} />);
+    assert.match(frame, /ctx kind-kind {2}ns bookinfo {2}https:\/\/127\.0\.0\.1:6443/);
+    assert.match(frame, /GATEWAY_URL 172\.18\.0\.2:31380 \(NodePort\)/);
+  });
+
+  test("says when Istio is missing and no address is known", () => {
+    const snap = fresh({
+      istio: { installed: false, version: null, networkingVersion: null },
+      gateway: null,
+    });
+    const frame = frameOf(<Header lines={viewOf(snap).header} />);
+    assert.match(frame, /Istio not installed/);
+    assert.match(frame, /GATEWAY_URL not found yet/);
+  });
+
+  test("before the cluster answers, says what start-up is doing", () => {
+    const frame = frameOf(<Header lines={viewOf(null).header} />);
+    assert.match(frame, /kubectl bookinfo · starting the sandbox…/);
+  });
+});
+
+describe("stage list", () => {
+  test("marks done, running, pending and failed stages and points at the selected one", () => {
+    const snap = deployed({
+      pods: bookinfo().pods.map((p, i) => (i === 0 ? pod("details-v1", { state: "crashloop" }) : p)),
+    });
+    const view = viewOf(snap, { ui: { selected: "deploy", running: { id: "gateway", phase: "waiting" } } });
+    const frame = frameOf(<StageList stages={view.stages} title="Stages" width={60} />);
+    const lines = frame.split("\n");
+    assert.equal(lines[0], "Stages");
+    assert.match(lines[1]!, /^ {2}✓ 1 Enable sidecar injection/);
+    assert.match(lines[2]!, /^› ✗ 2 Deploy Bookinfo/);
+    assert.match(lines[3]!, /^ {2}◐ 3 Expose Bookinfo through the ingress gateway/);
+    assert.match(lines[4]!, /^ {2}○ 4 Open the product page/);
+    assert.match(lines[5]!, /^ {2}○ 5 Route all traffic to v1/);
+  });
+
+  test("draws ASCII marks with --ascii", () => {
+    const theme = makeTheme({ ascii: true });
+    const view = viewOf(deployed(), { theme, ui: { selected: "gateway" } });
+    const frame = frameOf(<StageList stages={view.stages} title={null} width={60} />, theme);
+    assert.match(frame, /^ {2}\[x\] 1 Enable sidecar injection/m);
+    assert.match(frame, /^> \[ \] 3 Expose Bookinfo/m);
+    assert.doesNotMatch(frame, /[✓○›]/);
+  });
+
+  test("cuts long titles to the column instead of wrapping them", () => {
+    const view = viewOf(deployed(), { size: { columns: 80, rows: 24 } });
+    const frame = frameOf(<StageList stages={view.stages} title={null} width={view.layout.leftWidth} />);
+    assert.equal(frame.split("\n").length, 5);
+    assert.match(frame, /3 Expose Bookinfo through the ingr…/);
+  });
+});
+
+describe("pod table", () => {
+  test("prints the pods with kubectl's columns and cells", () => {
+    const snap = deployed({ pods: [pod("productpage-v1", { state: "init" }), pod("reviews-v1")] });
+    const frame = frameOf(<PodTable table={viewOf(snap).pods} />);
+    const expected = [
+      "NAME                             READY   STATUS     RESTARTS   AGE",
+      "productpage-v1-7d9f8c6b5-x2k9q   0/2     Init:0/1   0          5m",
+      "reviews-v1-7d9f8c6b5-x2k9q       2/2     Running    0          5m",
+    ];
+    assert.deepEqual(frame.split("\n"), expected);
+    // The same layout as the printer `status` uses (kubectl's three-space columns).
+    const rows = podRows(snap).map((r) => [r.name, r.ready, r.status, r.restartsText, r.age]);
+    assert.deepEqual(formatTable(["NAME", "READY", "STATUS", "RESTARTS", "AGE"], rows), expected);
+  });
+
+  test("keeps the pods that are changing when they do not all fit, and counts the rest", () => {
+    const settled = bookinfo().pods;
+    const starting = [
+      "details-v1",
+      "ratings-v1",
+      "reviews-v1",
+      "reviews-v2",
+      "reviews-v3",
+      "productpage-v1",
+    ].map((d) => pod(d, { state: "creating", suffix: "new01" }));
+    const snap = deployed({ pods: [...settled, ...starting] });
+    const view = viewOf(snap, { size: { columns: 80, rows: 24 } });
+    const frame = frameOf(<PodTable table={view.pods} />);
+    const lines = frame.split("\n");
+    assert.equal(lines.length, 1 + view.layout.podRows);
+    assert.equal(lines.filter((l) => /ContainerCreating/.test(l)).length, view.layout.podRows - 1);
+    assert.match(lines.at(-1)!, /… and \d+ more pods/);
+  });
+
+  test("says when the namespace has no pods yet", () => {
+    const frame = frameOf(<PodTable table={viewOf(fresh()).pods} />);
+    assert.match(frame, /No pods in namespace bookinfo yet; the deploy stage creates them\./);
+  });
+});
+
+describe("samples panel", () => {
+  const panel = (snap: Parameters<typeof viewOf>[0], options: Parameters<typeof viewOf>[1] = {}) => {
+    const view = viewOf(snap, { size: { columns: 120, rows: 36 }, ...options });
+    return frameOf(<SamplesPanel lines={view.samples} width={view.layout.rightWidth} />);
+  };
+
+  test("before the gateway: the refusals", () => {
+    const frame = panel(fresh());
+    assert.match(frame, /Samples · last 12 · 4\/s/);
+    assert.match(frame, /refused ×12/);
+    assert.match(frame, /v1 ░+ +0% +0/);
+  });
+
+  test("after the gateway: the three-way mix next to the split the Service gives", () => {
+    const frame = panel(exposed());
+    assert.match(frame, /200 ×30/);
+    for (const v of ["v1", "v2", "v3"]) assert.match(frame, new RegExp(`${v} █+░+ +33% +10 +cfg +33%`));
+    assert.match(frame, /p50 20 ms {2}p95 20 ms/);
+    assert.match(frame, /cfg: no reviews VirtualService: spread over the ready pods/);
+  });
+
+  test("after route-v1: v1 100 %, as the VirtualService says", () => {
+    const frame = panel(routed());
+    assert.match(frame, /v1 █+ 100% +30 +cfg 100%/);
+    assert.match(frame, /v2 ░+ +0% +0 +cfg +0%/);
+    assert.match(frame, /cfg: VirtualService reviews: v1 100%/);
+  });
+
+  test("counts codes and error kinds apart", () => {
+    const frame = panel(
+      exposed({ samples: [ok("v1"), failed(503), failed(404), failed("timeout"), failed("refused")] }),
+    );
+    assert.match(frame, /200 ×1 {2}404 ×1 {2}503 ×1 {2}refused ×1 {2}timeout ×1/);
+  });
+
+  test("counts from the last routing change, so the split shows what the routing does now", () => {
+    const old = Array.from({ length: 20 }, (_, i) => ({
+      ...ok((["v1", "v2", "v3"] as const)[i % 3]),
+      at: NOW - 60_000,
+    }));
+    const now = Array.from({ length: 8 }, () => ok("v1"));
+    const frame = panel(routed({ samples: [...old, ...now] }), { configChangedAt: NOW - 1_000 });
+    assert.match(frame, /last 8 since the routing changed/);
+    assert.match(frame, /v1 █+ 100% +8/);
+  });
+
+  test("without an address there is nothing to sample", () => {
+    const frame = panel(fresh({ gateway: null, samples: [] }));
+    assert.match(frame, /No GATEWAY_URL yet: nothing to request\./);
+  });
+});
+
+describe("stage detail", () => {
+  const detail = (snap: Parameters<typeof viewOf>[0], options: Parameters<typeof viewOf>[1] = {}) =>
+    frameOf(<StageDetail lines={viewOf(snap, { size: { columns: 120, rows: 40 }, ...options }).detail} />);
+
+  test("says what the stage does and why, with the commands to do it by hand", () => {
+    const frame = detail(fresh(), { ui: { selected: "inject" } });
+    assert.match(frame, /○ 1 Enable sidecar injection {2}· pending/);
+    assert.match(frame, /Now: namespace bookinfo is not labelled for injection/);
+    assert.match(frame, /Why: Istio manages traffic through a proxy/);
+    assert.match(frame, /^kubectl label namespace bookinfo istio-injection=enabled$/m);
+  });
+
+  test("pods without a sidecar: the cause, and r as the fix", () => {
+    const snap = deployed({ ...bookinfo({ sidecar: false }) });
+    const frame = detail(snap, { ui: { selected: "inject" } });
+    assert.match(frame, /✗ 1 Enable sidecar injection {2}· failed/);
+    assert.match(
+      frame,
+      /Cause: 6 pods have no sidecar: they started before the namespace was labelled; restart them/,
+    );
+    assert.match(
+      frame,
+      /Fix: press r to restart them, or run: kubectl -n bookinfo rollout restart deployment details-v1/,
+    );
+  });
+
+  test("a crashing pod: which one, and where to look", () => {
+    const pods = bookinfo().pods.map((p) =>
+      p.metadata.name?.startsWith("ratings") ? pod("ratings-v1", { state: "crashloop" }) : p,
+    );
+    const frame = detail(deployed({ pods }), { ui: { selected: "deploy" } });
+    assert.match(frame, /Cause: ratings-v1-7d9f8c6b5-x2k9q is CrashLoopBackOff/);
+    assert.match(
+      frame,
+      /Fix: see why it exits: kubectl -n bookinfo logs ratings-v1-7d9f8c6b5-x2k9q -c ratings --previous/,
+    );
+  });
+
+  test("a refused apply: what the cluster said", () => {
+    const frame = detail(deployed({ deployments: [deployment("details-v1")] }), {
+      ui: {
+        selected: "deploy",
+        applyError: { id: "deploy", message: "forbidden: User cannot create deployments" },
+      },
+    });
+    assert.match(frame, /✗ 2 Deploy Bookinfo {2}· failed/);
+    assert.match(frame, /Failed to apply: forbidden: User cannot create deployments/);
+  });
+
+  test("a failure after the gateway: the answer and what it means", () => {
+    const frame = detail(exposed({ samples: [failed(503)] }), { ui: { selected: "verify" } });
+    assert.match(frame, /Cause: 503 Service Unavailable/);
+    assert.match(frame, /Fix: productpage has no ready pods/);
+  });
+
+  test("y shows the YAML the stage applies, scrollable", () => {
+    const frame = detail(deployed(), { ui: { selected: "gateway", panel: "yaml" } });
+    assert.match(frame, /YAML of gateway {2}lines 1-3 of 3/);
+    assert.match(frame, /# manifests\/bookinfo-gateway\.yaml/);
+    assert.match(frame, /# text of bookinfo-gateway\.yaml/);
+    const none = detail(deployed(), { ui: { selected: "inject", panel: "yaml" } });
+    assert.match(none, /1 Enable sidecar injection: applies no YAML/);
+  });
+
+  test("? lists the keys", () => {
+    const frame = detail(deployed(), { ui: { panel: "help" } });
+    for (const key of ["j/k", "Enter", "n", "r", "s", "y", "q, Ctrl-C"]) assert.ok(frame.includes(key), key);
+  });
+
+  test("keeps to its budget on 80x24: outcome and commands before the prose", () => {
+    const view = viewOf(deployed(), { size: { columns: 80, rows: 24 }, ui: { selected: "gateway" } });
+    const frame = frameOf(<StageDetail lines={view.detail} />);
+    const lines = frame.split("\n");
+    assert.ok(lines.length <= view.layout.detailLines, `${lines.length} > ${view.layout.detailLines}`);
+    assert.match(frame, /Now: Gateway bookinfo-gateway and VirtualService bookinfo not applied/);
+    assert.match(frame, /kubectl -n bookinfo apply -f samples\/bookinfo\/networking\/bookinfo-gateway\.yaml/);
+    for (const line of lines) assert.ok(line.length <= 80, line);
+  });
+});
+
+describe("footer", () => {
+  test("shows the message, or what to do next, above the keys", () => {
+    const view = viewOf(deployed());
+    const frame = frameOf(<Footer message={view.message} keys={view.footer} />);
+    assert.match(frame, /Press n to run stage 3: Expose Bookinfo through the ingress gateway/);
+    assert.match(
+      frame,
+      /↑↓ jk select {2}⏎ run {2}n next {2}r restart {2}s sample {2}y YAML {2}\? help {2}q quit/,
+    );
+  });
+
+  test("says so when every stage is done, and when Istio is missing", () => {
+    assert.match(frameOf(<Footer {...footerOf(routed())} />), /All five stages are done\./);
+    const noIstio = fresh({ istio: { installed: false, version: null, networkingVersion: null } });
+    assert.match(frameOf(<Footer {...footerOf(noIstio)} />), /Istio is not installed on this cluster/);
+  });
+
+  const footerOf = (snap: Parameters<typeof viewOf>[0]) => {
+    const view = viewOf(snap);
+    return { message: view.message, keys: view.footer };
+  };
+});
+
+test("the namespace helper is what the stages read", () => {
+  assert.equal(namespace({ a: "b" }).metadata.labels?.a, "b");
+});
