@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { clusterActions } from "../cluster/apply.ts";
 import { type Cluster, connect } from "../cluster/connect.ts";
 import { ClusterError } from "../cluster/errors.ts";
-import { ingressAddress } from "../cluster/ingress.ts";
 import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
 import { manifestPath } from "../cluster/manifests.ts";
 import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
@@ -12,6 +11,7 @@ import { Sampler } from "../traffic/sampler.ts";
 import type { InjectMethod, StageId } from "../tutorial/stage.ts";
 import { deploymentsNeedingRestart } from "../tutorial/stages/inject.ts";
 import { stageById } from "../tutorial/stages.ts";
+import { GatewayFinder } from "./gatewayFinder.ts";
 import { recordingActions } from "./recordingActions.ts";
 
 export interface TourOptions extends TargetOptions {
@@ -41,10 +41,27 @@ export class TourSession {
   #samplerUrl?: string;
   #options: TourOptions;
   #stopped = false;
+  #gateways: GatewayFinder;
 
   private constructor(cluster: Cluster, options: TourOptions) {
     this.cluster = cluster;
     this.#options = options;
+    // A forward opening or closing changes GATEWAY_URL without any cluster event: look again.
+    this.#gateways = new GatewayFinder(
+      cluster,
+      options.gatewayUrl,
+      () => this.#apply([]),
+      (error) =>
+        options.onWatchError?.(
+          error instanceof ClusterError
+            ? error
+            : cluster.explain(error, {
+                verb: "create",
+                resource: "pods/portforward",
+                namespace: "istio-system",
+              }),
+        ),
+    );
     const { context, namespace, server } = cluster.target;
     this.#snapshot = emptySnapshot(context, namespace, server);
   }
@@ -140,7 +157,7 @@ export class TourSession {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await Promise.allSettled([this.#watch?.stop(), this.#sampler?.stop()]);
+    await Promise.allSettled([this.#watch?.stop(), this.#sampler?.stop(), this.#gateways.close()]);
     await this.cluster.close();
   }
 
@@ -157,7 +174,7 @@ export class TourSession {
   }
 
   #gatewayOf(snapshot: Snapshot): GatewayAddress | null {
-    return ingressAddress(snapshot, this.#options.gatewayUrl);
+    return this.#gateways.address(snapshot);
   }
 
   /** Samples the current GATEWAY_URL, restarting the sampler when the address changes. */

@@ -77,7 +77,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   function sync() {
     scheduled = false;
     try {
-      pending = listener.set(view.current().gatewayListens(httpNodePort));
+      pending = listener.set(view.current().nodePortOpen(httpNodePort));
     } catch (error) {
       // Whatever a user applied, the sandbox keeps running; the port keeps its last state.
       process.emitWarning(`sandbox data plane: ${(error as Error).stack ?? error}`);

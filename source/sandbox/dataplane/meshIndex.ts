@@ -26,7 +26,12 @@ export interface IngressInfo {
   targetPort: number;
   /** Ready gateway pods behind that Service. */
   pods: readonly Pod[];
+  /** Whether the Service still exposes that node port (a ClusterIP Service has none). */
+  onNode: boolean;
 }
+
+/** The ingress gateway the sandbox installs; its pods serve 8080 whatever the Service's type. */
+const INGRESS_SERVICE = { namespace: "istio-system", name: "istio-ingressgateway", port: "http2" };
 
 /** What the gateway does with a request for one host. */
 export interface GatewayRoutes {
@@ -168,8 +173,20 @@ export class MeshIndex {
         const port = service.ports.find((p) => p.nodePort === nodePort);
         if (!port?.port) continue;
         const targetPort = typeof port.targetPort === "number" ? port.targetPort : port.port;
-        found = { service, port: port.port, targetPort, pods: this.endpoints(service) };
+        found = { service, port: port.port, targetPort, pods: this.endpoints(service), onNode: true };
         break;
+      }
+      // Without the node port (the Service made ClusterIP), the gateway pods still listen and a
+      // port-forward still reaches them.
+      if (!found) {
+        const service = [...this.services.values()].find(
+          (s) => s.namespace === INGRESS_SERVICE.namespace && s.name === INGRESS_SERVICE.name,
+        );
+        const port = service?.ports.find((p) => p.name === INGRESS_SERVICE.port);
+        if (service && port?.port) {
+          const targetPort = typeof port.targetPort === "number" ? port.targetPort : port.port;
+          found = { service, port: port.port, targetPort, pods: this.endpoints(service), onNode: false };
+        }
       }
       this.#ingress.set(nodePort, found);
     }
@@ -201,6 +218,11 @@ export class MeshIndex {
   gatewayListens(nodePort: number): boolean {
     const ingress = this.ingress(nodePort);
     return !!ingress && ingress.pods.length > 0 && this.#servers(ingress).length > 0;
+  }
+
+  /** Whether the node port itself should accept connections: a Gateway serves it and it is exposed. */
+  nodePortOpen(nodePort: number): boolean {
+    return this.gatewayListens(nodePort) && this.ingress(nodePort)?.onNode === true;
   }
 
   /** Routes for a request to `host` arriving at the gateway, or undefined when no server takes the host. */
