@@ -1,12 +1,11 @@
-import {
-  ApiException,
-  type HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  type KubeConfig,
-  RequestContext,
-} from "@kubernetes/client-node";
-import { type Attempt, type ClusterError, explain } from "./errors.ts";
+import { readFileSync } from "node:fs";
+import type { Agent as HttpAgent, IncomingMessage } from "node:http";
+import https from "node:https";
+import { http } from "../nodeHttp.ts";
+import { type CredentialSource, credentialsFor } from "./credentials.ts";
+import { type Attempt, ClusterError, explain } from "./errors.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
+import { proxyAgent } from "./proxy.ts";
 
 /** Long enough for a slow control plane, short enough that nothing seems to hang. */
 export const REQUEST_TIMEOUT_MS = 20_000;
@@ -15,8 +14,19 @@ export const PROBE_TIMEOUT_MS = 5_000;
 
 const USER_AGENT = "kubectl-bookinfo";
 
-/** undici's Dispatcher, named through client-node so undici stays its private dependency. */
-type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A non-2xx answer of the API server: `code` is the HTTP status, `body` its Status (or text). */
+export class ApiError extends Error {
+  readonly code: number;
+  readonly body: unknown;
+  constructor(code: number, body: unknown) {
+    super(`HTTP ${code}`);
+    this.name = "ApiError";
+    this.code = code;
+    this.body = body;
+  }
+}
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -25,6 +35,26 @@ export interface RequestOptions {
   contentType?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+}
+
+export interface StreamOptions {
+  query?: RequestOptions["query"];
+  /** Until the response headers arrive; the stream itself may then last as long as it likes. */
+  timeoutMs?: number;
+  /** Aborting it before the headers rejects; after them, it ends the stream. */
+  signal?: AbortSignal;
+}
+
+/** What it takes to open another kind of connection to the API server (a WebSocket upgrade). */
+export interface ConnectionOptions {
+  headers: Record<string, string | string[]>;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+  servername?: string;
+  /** Set when the kubeconfig names a proxy-url. */
+  agent?: HttpAgent;
 }
 
 export interface ServerVersion {
@@ -43,63 +73,134 @@ export interface ApiResource {
 /** A connection to one cluster as one user: everything else in cluster/ goes through this. */
 export interface Cluster {
   readonly target: ResolvedTarget;
-  readonly kubeConfig: KubeConfig;
-  /** One API request; JSON in, plain JSON out; non-2xx throws client-node's ApiException. */
+  /** One API request; JSON in, plain JSON out; non-2xx throws ApiError. */
   request<T = unknown>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T>;
+  /** A GET whose body is read as it comes (a watch): the 2xx response; non-2xx throws ApiError. */
+  stream(path: string, options?: StreamOptions): Promise<IncomingMessage>;
+  /** TLS, auth headers and proxy of this cluster, for a connection made elsewhere. */
+  connection(): Promise<ConnectionOptions>;
   /** GET /version within a short budget: the server's version, or a ClusterError saying why not. */
   probe(timeoutMs?: number): Promise<ServerVersion>;
   /** Discovery of one kind (cached per group version), like kubectl's REST mapper. */
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource | undefined>;
-  /**
-   * Auth headers plus this cluster's one shared connection pool on a request context. client-node
-   * makes a new undici Agent per request, i.e. a new TLS connection each time that lingers after.
-   */
-  authenticate(context: RequestContext): Promise<void>;
   /** Ends the pooled connections and whatever still runs on them; the next request opens new ones. */
   close(): Promise<void>;
   /** `explain` with this cluster's context and server filled in. */
   explain(error: unknown, what: Omit<Attempt, "context" | "server">): ClusterError;
 }
 
+/**
+ * One keep-alive connection pool per cluster on Node's own https, TLS and credentials from the
+ * kubeconfig: the requests of a `status` share two or three connections instead of one each.
+ */
 export function connect(target: ResolvedTarget): Cluster {
-  const { kubeConfig, server } = target;
-  // client-node's own transport (undici fetch), with TLS and auth from the kubeconfig.
-  const http = new IsomorphicFetchHttpLibrary();
+  const { server } = target;
+  const secure = !server.startsWith("http:");
+  const tls = tlsOptions(target);
+  const credentials: CredentialSource = credentialsFor(target);
   const discovery = new Map<string, Promise<Map<string, ApiResource>>>();
-  let pool: Dispatcher | undefined;
+  const open = new Set<{ destroy(): void }>();
+  const newPool = (): HttpAgent =>
+    target.cluster.proxyUrl
+      ? proxyAgent(target.cluster.proxyUrl, secure, target.context)
+      : new (secure ? https.Agent : http.Agent)({ keepAlive: true, scheduling: "lifo" });
+  // Made now, so a proxy-url we cannot use fails before anything is attempted.
+  let agent: HttpAgent | undefined = newPool();
+  const pool = (): HttpAgent => {
+    agent ??= newPool();
+    return agent;
+  };
 
-  async function authenticate(context: RequestContext): Promise<void> {
-    await kubeConfig.applySecurityAuthentication(context);
-    const fresh = context.getDispatcher();
-    if (!fresh) return;
-    if (!pool) pool = fresh;
-    else {
-      context.setDispatcher(pool);
-      void fresh.close().catch(() => {});
-    }
+  /** Sends one request; resolves with the response at its headers, whatever the status. */
+  async function send(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
+    const { headers, cert, key } = await credentials.get();
+    const body =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === "string"
+          ? options.body
+          : JSON.stringify(options.body);
+    signal.throwIfAborted();
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const request = (secure ? https : http).request(urlFor(server, path, options.query), {
+        method,
+        agent: pool(),
+        ...(secure ? { ...tls, cert, key } : {}),
+        headers: {
+          ...headers,
+          Accept: "application/json",
+          "User-Agent": USER_AGENT,
+          ...(body === undefined
+            ? {}
+            : {
+                "Content-Type": options.contentType ?? "application/json",
+                "Content-Length": Buffer.byteLength(body),
+              }),
+        },
+      });
+      open.add(request);
+      const onAbort = () => request.destroy(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      request.once("close", () => {
+        open.delete(request);
+        signal.removeEventListener("abort", onAbort);
+      });
+      request.once("error", (error) => reject(signal.aborted ? signal.reason : error));
+      request.once("response", (response) => {
+        // From here the caller's reading decides: a watch must outlive the wait for its headers.
+        signal.removeEventListener("abort", onAbort);
+        open.add(response);
+        response.once("close", () => open.delete(response));
+        resolve(response);
+      });
+      request.end(body);
+    });
+  }
+
+  /** send, once more with fresh plugin credentials after a 401, as client-go does. */
+  async function sendWithRetry(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
+    const response = await send(method, path, options, signal);
+    if (response.statusCode !== 401 || !credentials.refresh()) return response;
+    response.resume();
+    return send(method, path, options, signal);
   }
 
   async function request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
-    const context = new RequestContext(urlFor(server, path, options.query), method);
-    context.setHeaderParam("Accept", "application/json");
-    context.setHeaderParam("User-Agent", USER_AGENT);
-    if (options.body !== undefined) {
-      context.setHeaderParam("Content-Type", options.contentType ?? "application/json");
-      context.setBody(typeof options.body === "string" ? options.body : JSON.stringify(options.body));
-    }
-    await authenticate(context);
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
-    context.setSignal(options.signal ? AbortSignal.any([options.signal, timeout]) : timeout);
-    const response = await http.send(context).toPromise();
-    const text = await response.body.text();
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299)
-      throw new ApiException(
-        response.httpStatusCode,
-        `HTTP-Code: ${response.httpStatusCode}`,
-        parseJson(text) ?? text,
-        response.headers,
-      );
+    const signal = deadline(options.timeoutMs ?? REQUEST_TIMEOUT_MS, options.signal);
+    const response = await sendWithRetry(method, path, options, signal);
+    const text = await readText(response, signal);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) throw new ApiError(status, parseJson(text) ?? text);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async function stream(path: string, options: StreamOptions = {}): Promise<IncomingMessage> {
+    const headersBy = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
+    const signal = options.signal ? AbortSignal.any([options.signal, headersBy]) : headersBy;
+    const response = await sendWithRetry("GET", path, { query: options.query }, signal);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const text = await readText(response, signal);
+      throw new ApiError(status, parseJson(text) ?? text);
+    }
+    // Past the headers only the caller's own signal ends the stream.
+    if (options.signal) {
+      const end = () => response.destroy();
+      if (options.signal.aborted) end();
+      else options.signal.addEventListener("abort", end, { once: true });
+      response.once("close", () => options.signal?.removeEventListener("abort", end));
+    }
+    return response;
   }
 
   const explainHere = (error: unknown, what: Omit<Attempt, "context" | "server">) =>
@@ -107,8 +208,18 @@ export function connect(target: ResolvedTarget): Cluster {
 
   return {
     target,
-    kubeConfig,
     request,
+    stream,
+    async connection() {
+      const { headers, cert, key } = await credentials.get();
+      return {
+        headers: { ...headers, "User-Agent": USER_AGENT },
+        ...tls,
+        cert,
+        key,
+        ...(target.cluster.proxyUrl ? { agent: pool() } : {}),
+      };
+    },
     async probe(timeoutMs = PROBE_TIMEOUT_MS) {
       try {
         return await request<ServerVersion>("GET", "/version", { timeoutMs });
@@ -137,22 +248,70 @@ export function connect(target: ResolvedTarget): Cluster {
       }
       return (await resources).get(kind);
     },
-    authenticate,
     async close() {
-      const closing = pool;
-      pool = undefined;
-      // destroy, not close: close waits for a connect that a dead server never completes.
-      await closing?.destroy().catch(() => {});
+      for (const each of open) each.destroy();
+      open.clear();
+      agent?.destroy();
+      agent = undefined;
     },
     explain: explainHere,
   };
 }
 
-function urlFor(server: string, path: string, query: RequestOptions["query"]): string {
+/** The cluster's CA and TLS server name from the kubeconfig; system roots when it names no CA. */
+function tlsOptions(target: ResolvedTarget): Omit<ConnectionOptions, "headers" | "agent"> {
+  const { cluster } = target;
+  let ca: string | undefined;
+  if (cluster.certificateAuthorityData)
+    ca = Buffer.from(cluster.certificateAuthorityData, "base64").toString("utf8");
+  else if (cluster.certificateAuthority)
+    try {
+      ca = readFileSync(cluster.certificateAuthority, "utf8");
+    } catch (error) {
+      throw new ClusterError(
+        `cannot read certificate-authority ${cluster.certificateAuthority} of cluster "${target.clusterName}" (${(error as NodeJS.ErrnoException).code ?? "unreadable"}); fix the path in your kubeconfig`,
+        "kubeconfig",
+        { cause: error },
+      );
+    }
+  return {
+    ca,
+    rejectUnauthorized: cluster.insecureSkipTlsVerify !== true,
+    servername: cluster.tlsServerName,
+  };
+}
+
+/** The request's own time budget, ended early by the caller's signal. */
+function deadline(timeoutMs: number, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+function readText(response: IncomingMessage, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onAbort = () => response.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.once("end", () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    response.once("error", (error) => reject(signal.aborted ? signal.reason : error));
+    response.once("close", () => {
+      if (!response.complete) reject(signal.aborted ? signal.reason : connectionLost());
+    });
+  });
+}
+
+const connectionLost = () =>
+  Object.assign(new Error("the connection closed before the answer was complete"), { code: "ECONNRESET" });
+
+function urlFor(server: string, path: string, query: RequestOptions["query"]): URL {
   const url = new URL(server.replace(/\/+$/, "") + path);
   for (const [key, value] of Object.entries(query ?? {}))
     if (value !== undefined) url.searchParams.set(key, String(value));
-  return url.toString();
+  return url;
 }
 
 function parseJson(text: string): unknown {

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from "node:http";
+import { http } from "../nodeHttp.ts";
 
 /** What kind of failure a ClusterError is, for callers that react differently (exit codes, retries). */
 export type ClusterErrorReason =
@@ -82,7 +82,7 @@ const TIMEOUT_CODES = new Set([
 ]);
 
 /**
- * Turns whatever client-node, undici or the API server threw into one plain sentence with what to
+ * Turns whatever the network, a credential plugin or the API server threw into one plain sentence with what to
  * do next. Already explained errors pass through unchanged.
  */
 export function explain(error: unknown, what: Attempt): ClusterError {
@@ -93,7 +93,7 @@ export function explain(error: unknown, what: Attempt): ClusterError {
 }
 
 function explainStatus(status: number, body: StatusBody, what: Attempt, cause: unknown): ClusterError {
-  const code = `${status} ${STATUS_CODES[status] ?? "Error"}`;
+  const code = `${status} ${http.STATUS_CODES[status] ?? "Error"}`;
   const serverMessage = body.message?.trim();
   const where = what.namespace ? ` in namespace "${what.namespace}"` : "";
   const context = `context ${what.context}`;
@@ -267,7 +267,7 @@ function statusBody(error: unknown): StatusBody {
   return line ? { message: line.slice(0, 200) } : {};
 }
 
-/** The system error code (ECONNREFUSED, CERT_HAS_EXPIRED, ...) anywhere in undici's cause chain. */
+/** The system error code (ECONNREFUSED, CERT_HAS_EXPIRED, ...) anywhere in the cause chain. */
 export function networkCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== "object" || error === null || depth > 5) return undefined;
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };

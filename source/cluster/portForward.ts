@@ -1,10 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import { createServer, type Socket } from "node:net";
-import { PassThrough, type Readable, Writable } from "node:stream";
-import { type KubeConfig, PortForward } from "@kubernetes/client-node";
-import WebSocket, { type ClientOptions, type RawData } from "ws";
+import WebSocket, { type RawData } from "ws";
 import type { Pod } from "../model/kube.ts";
-import { type Attempt, ClusterError, explain, firstLine } from "./errors.ts";
+import type { Cluster } from "./connect.ts";
+import { type Attempt, ClusterError, firstLine } from "./errors.ts";
 
 /** A pod's port, as `kubectl port-forward pod/NAME -n NAMESPACE LOCAL:PORT` names it. */
 export interface PortForwardTarget {
@@ -36,7 +35,7 @@ export interface PortForwardOptions {
 /** The port Istio's ingress gateway pods listen on for plain HTTP (the http2 Service port's target). */
 export const INGRESS_GATEWAY_HTTP_PORT = 8080;
 
-// The protocols client-node offers; Kubernetes picks v4.channel.k8s.io for port-forward.
+// The list client-node offers; for port-forward kubelet takes only v4.channel.k8s.io (or none).
 const CHANNEL_PROTOCOLS = [
   "v5.channel.k8s.io",
   "v4.channel.k8s.io",
@@ -44,27 +43,37 @@ const CHANNEL_PROTOCOLS = [
   "v2.channel.k8s.io",
   "channel.k8s.io",
 ];
+// With one port per tunnel, kubelet uses channel 0 for the data and channel 1 for its errors.
+const DATA = 0;
+const ERROR = 1;
+const DATA_PREFIX = Buffer.of(DATA);
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_STATUS_BYTES = 64 * 1024;
+// Stop reading from the local client while this much waits to go up the tunnel, so a fast
+// uploader costs a bounded buffer rather than its whole body.
+const HIGH_WATER = 1024 * 1024;
+
+/** What arrives on a tunnel, without the channel byte and the port number each channel starts with. */
+type Receiver = (channel: typeof DATA | typeof ERROR, payload: Buffer) => void;
 
 /**
  * `kubectl port-forward` done by the tool itself: a TCP server on 127.0.0.1 (a free port) whose
- * connections each go through their own WebSocket tunnel (client-node's PortForward) to the
- * pod's port. One tunnel is opened and closed first, so a missing permission, a missing pod or a
- * pod that is not running fails here in one sentence rather than on every connection later.
+ * connections each go through their own WebSocket tunnel to the pod's port. One tunnel is
+ * opened and closed first, so a missing permission, a missing pod or a pod that is not running
+ * fails here in one sentence rather than on every connection later.
  * A port nothing listens on is not checked up front: the ingress gateway starts listening only
  * once a Gateway selects it, and the forward should work from then on.
  */
 export function openPortForward(
-  kubeConfig: KubeConfig,
+  cluster: Cluster,
   target: PortForwardTarget,
   options: PortForwardOptions = {},
 ): Promise<PortForwardHandle> {
-  return startForward(kubeConfig, target, options);
+  return startForward(cluster, target, options);
 }
 
 async function startForward(
-  kubeConfig: KubeConfig,
+  cluster: Cluster,
   target: PortForwardTarget,
   options: PortForwardOptions,
   refusedHint?: string,
@@ -82,13 +91,16 @@ async function startForward(
   const report = (error: ClusterError) => {
     if (!closing) options.onError?.(error);
   };
-  const tunnel = (output: Writable, errors: Writable, input: Readable, onSocket: (ws: WebSocket) => void) =>
-    openTunnel(kubeConfig, target, { output, errors, input, timeoutMs }, (ws) => {
+  const tunnel = (receive: Receiver, onSocket: (ws: WebSocket) => void) =>
+    openTunnel(cluster, target, timeoutMs, receive, (ws) => {
       track(ws);
       onSocket(ws);
     });
 
-  const probe = await tunnel(discard(), discard(), new PassThrough(), () => {});
+  const probe = await tunnel(
+    () => {},
+    () => {},
+  );
   probe.terminate();
 
   const server = createServer({ noDelay: true }, (socket) => {
@@ -99,40 +111,34 @@ async function startForward(
     let ws: WebSocket | undefined;
     let waitingForClient = false;
     const errorText: Buffer[] = [];
-    // client-node writes every frame to `output` without looking at backpressure; pausing the
-    // WebSocket pushes a slow local reader's backpressure back to the server.
-    const output = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        if (socket.writable && !socket.write(chunk) && !waitingForClient) {
-          waitingForClient = true;
-          ws?.pause();
-          socket.once("drain", () => {
-            waitingForClient = false;
-            ws?.resume();
-          });
-        }
-        done();
-      },
-    });
-    const errors = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        errorText.push(chunk);
-        done();
-      },
-    });
-    const opening = tunnel(output, errors, socket, (created) => {
+    const receive: Receiver = (channel, payload) => {
+      if (channel === ERROR) {
+        errorText.push(payload);
+        return;
+      }
+      // Pausing the WebSocket pushes a slow local reader's backpressure back to the server.
+      if (socket.writable && !socket.write(payload) && !waitingForClient) {
+        waitingForClient = true;
+        ws?.pause();
+        socket.once("drain", () => {
+          waitingForClient = false;
+          ws?.resume();
+        });
+      }
+    };
+    const opening = tunnel(receive, (created) => {
       ws = created;
     }).then(
       (opened) => {
-        // client-node never closes the local side; without this the client would wait forever.
         const ended = (code: number) => {
           const message = Buffer.concat(errorText).toString("utf8").trim();
           if (message) {
             report(forwardFailed(target, message, refusedHint));
             socket.destroy();
           } else if (code === 1000 || code === 1005) {
+            // The pod hung up; what it wrote is already queued on the local socket.
             socket.end();
-          } else {
+          } else if (!socket.destroyed) {
             report(
               new ClusterError(
                 `the port-forward to pod ${target.namespace}/${target.pod} port ${target.port} was cut off (WebSocket closed with code ${code}); the next connection opens a new one`,
@@ -145,7 +151,11 @@ async function startForward(
         if (opened.readyState === WebSocket.CLOSED) ended(1005);
         else opened.once("close", ended);
         if (socket.destroyed) opened.close();
-        else socket.once("close", () => opened.close());
+        else {
+          sendUp(socket, opened);
+          // The channel protocol has no half-close: a client that ends its side ends the tunnel.
+          socket.once("close", () => opened.close());
+        }
       },
       (error: unknown) => {
         report(error instanceof ClusterError ? error : new ClusterError(String(error)));
@@ -202,7 +212,7 @@ async function startForward(
  * `istio=ingressgateway` that accepts it (a pod deleted since the caller listed it is skipped).
  */
 export async function forwardToIngressGateway(
-  kubeConfig: KubeConfig,
+  cluster: Cluster,
   ingressPods: readonly Pod[],
   options: PortForwardOptions = {},
 ): Promise<PortForwardHandle> {
@@ -223,7 +233,7 @@ export async function forwardToIngressGateway(
   for (const pod of candidates) {
     try {
       return await startForward(
-        kubeConfig,
+        cluster,
         {
           namespace: pod.metadata.namespace ?? "istio-system",
           pod: pod.metadata.name ?? "",
@@ -241,62 +251,29 @@ export async function forwardToIngressGateway(
   throw lastError;
 }
 
-/** One WebSocket tunnel through client-node's PortForward, with every failure explained. */
+/**
+ * One WebSocket tunnel to the pod's port, open, with every failure explained. The WebSocket is
+ * handed to `onSocket` before it opens so that close() can abort it; a handshake that takes
+ * longer than `timeoutMs` fails; a refused upgrade fails with the API server's Status message.
+ */
 async function openTunnel(
-  kubeConfig: KubeConfig,
+  cluster: Cluster,
   target: PortForwardTarget,
-  streams: { output: Writable; errors: Writable; input: Readable; timeoutMs: number },
+  timeoutMs: number,
+  receive: Receiver,
   onSocket: (ws: WebSocket) => void,
 ): Promise<WebSocket> {
-  const handler = new TunnelSocketHandler(kubeConfig, streams.timeoutMs, onSocket);
-  const forward = new PortForward(kubeConfig, true, handler);
   try {
-    const ws = await forward.portForward(
-      target.namespace,
-      target.pod,
-      [target.port],
-      streams.output,
-      streams.errors,
-      streams.input,
-    );
-    // retryCount 0 always yields the WebSocket itself.
-    if (typeof ws === "function") throw new Error("client-node returned a restartable port-forward");
-    return ws;
-  } catch (error) {
-    throw explainTunnel(error, kubeConfig, target, streams.timeoutMs);
-  }
-}
-
-/**
- * client-node's own handler, with what it lacks for a tool that stays up: a handshake timeout,
- * the WebSocket handed out before it opens (so close() can abort it), and the API server's
- * Status message when it refuses the upgrade instead of just "Unexpected server response".
- * It also never applies the exec protocol's close-stream frames to process.stdout.
- */
-class TunnelSocketHandler {
-  readonly #kubeConfig: KubeConfig;
-  readonly #timeoutMs: number;
-  readonly #onSocket: (ws: WebSocket) => void;
-
-  constructor(kubeConfig: KubeConfig, timeoutMs: number, onSocket: (ws: WebSocket) => void) {
-    this.#kubeConfig = kubeConfig;
-    this.#timeoutMs = timeoutMs;
-    this.#onSocket = onSocket;
-  }
-
-  async connect(
-    path: string,
-    textHandler: ((text: string) => boolean) | null,
-    binaryHandler: ((stream: number, buff: Buffer) => boolean) | null,
-  ): Promise<WebSocket> {
-    const cluster = this.#kubeConfig.getCurrentCluster();
-    if (!cluster) throw new ClusterError("the kubeconfig's current context names no cluster", "context");
-    const url = `${cluster.server.replace(/^http/, "ws").replace(/\/+$/, "")}${path}`;
-    const options: ClientOptions = { handshakeTimeout: this.#timeoutMs, perMessageDeflate: false };
-    await this.#kubeConfig.applyToHTTPSOptions(options);
-    const ws = new WebSocket(url, CHANNEL_PROTOCOLS, options);
-    this.#onSocket(ws);
-    return new Promise<WebSocket>((resolve, reject) => {
+    const { headers, ...tls } = await cluster.connection();
+    const ws = new WebSocket(tunnelUrl(cluster.target.server, target), CHANNEL_PROTOCOLS, {
+      ...tls,
+      // ws passes headers on to Node untouched, which sends an array as repeated headers.
+      headers: headers as Record<string, string>,
+      handshakeTimeout: timeoutMs,
+      perMessageDeflate: false,
+    });
+    onSocket(ws);
+    return await new Promise<WebSocket>((resolve, reject) => {
       ws.once("open", () => resolve(ws));
       // Before the upgrade this fails the tunnel; after it, "close" follows and says the rest.
       ws.on("error", reject);
@@ -306,21 +283,48 @@ class TunnelSocketHandler {
           ws.terminate();
         });
       });
+      const portPending = [true, true];
       ws.on("message", (data: RawData, isBinary: boolean) => {
-        const buffer = Buffer.isBuffer(data)
-          ? data
-          : Array.isArray(data)
-            ? Buffer.concat(data)
-            : Buffer.from(data);
-        if (!isBinary) {
-          if (textHandler && !textHandler(buffer.toString("utf8"))) ws.close();
-          return;
+        if (!isBinary) return;
+        // A Buffer: binaryType is left at "nodebuffer".
+        const frame = data as Buffer;
+        const channel = frame[0];
+        if (channel !== DATA && channel !== ERROR) return;
+        // kubelet starts each channel with the port number (2 bytes), not part of the stream.
+        let payload = frame.subarray(1);
+        if (portPending[channel]) {
+          portPending[channel] = false;
+          payload = payload.subarray(2);
         }
-        if (buffer.length === 0) return;
-        if (binaryHandler && !binaryHandler(buffer[0]!, buffer.subarray(1))) ws.close();
+        if (payload.length > 0) receive(channel, payload);
       });
     });
+  } catch (error) {
+    throw explainTunnel(error, cluster, target, timeoutMs);
   }
+}
+
+function tunnelUrl(server: string, target: PortForwardTarget): string {
+  const base = server.replace(/^http/, "ws").replace(/\/+$/, "");
+  const pod = `namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}`;
+  return `${base}/api/v1/${pod}/portforward?ports=${target.port}`;
+}
+
+/** The local client's bytes up the tunnel, reading no further while the tunnel is backed up. */
+function sendUp(socket: Socket, ws: WebSocket): void {
+  let paused = false;
+  socket.on("data", (chunk: Buffer) => {
+    ws.send(Buffer.concat([DATA_PREFIX, chunk]), () => {
+      if (paused && ws.bufferedAmount < HIGH_WATER / 2) {
+        paused = false;
+        socket.resume();
+      }
+    });
+    if (!paused && ws.bufferedAmount >= HIGH_WATER) {
+      paused = true;
+      socket.pause();
+    }
+  });
 }
 
 /** The API server answered the upgrade with something other than 101: a Status, usually. */
@@ -352,44 +356,43 @@ function readBody(response: IncomingMessage): Promise<string> {
 
 function explainTunnel(
   error: unknown,
-  kubeConfig: KubeConfig,
+  cluster: Cluster,
   target: PortForwardTarget,
   timeoutMs: number,
 ): ClusterError {
   if (error instanceof ClusterError) return error;
+  const { context, server } = cluster.target;
   const where = `pod ${target.namespace}/${target.pod} port ${target.port}`;
-  const attempt: Attempt = {
+  const attempt: Omit<Attempt, "context" | "server"> = {
     verb: "create",
     resource: "pods/portforward",
     namespace: target.namespace,
     name: target.pod,
-    context: kubeConfig.getCurrentContext(),
-    server: kubeConfig.getCurrentCluster()?.server,
     timeoutMs,
   };
   if (error instanceof UpgradeRefused) {
     const message = statusMessage(error.body);
-    if (error.code === 404) return explain(error, { ...attempt, resource: "pods" });
+    if (error.code === 404) return cluster.explain(error, { ...attempt, resource: "pods" });
     if (error.code === 400)
       return new ClusterError(
         `cannot port-forward to ${where}: ${message ?? "the API server rejected the request"} (400 Bad Request)`,
         /not running/.test(message ?? "") ? "not-found" : "other",
         { cause: error, status: 400 },
       );
-    if (error.code === 401 || error.code === 403 || error.code >= 500) return explain(error, attempt);
+    if (error.code === 401 || error.code === 403 || error.code >= 500) return cluster.explain(error, attempt);
     return new ClusterError(
-      `cannot port-forward to ${where}: ${message ?? "unexpected answer"} (HTTP ${error.code}) (context ${attempt.context})`,
+      `cannot port-forward to ${where}: ${message ?? "unexpected answer"} (HTTP ${error.code}) (context ${context})`,
       "other",
       { cause: error, status: error.code },
     );
   }
   if (error instanceof Error && /handshake has timed out/i.test(error.message))
     return new ClusterError(
-      `the API server at ${attempt.server ?? "its address"} did not open the port-forward to ${where} within ${Math.round(timeoutMs / 100) / 10} s; is it reachable? (context ${attempt.context})`,
+      `the API server at ${server} did not open the port-forward to ${where} within ${Math.round(timeoutMs / 100) / 10} s; is it reachable? (context ${context})`,
       "unreachable",
       { cause: error },
     );
-  return explain(error, attempt);
+  return cluster.explain(error, attempt);
 }
 
 function statusMessage(body: string): string | undefined {
@@ -415,10 +418,3 @@ function forwardFailed(target: PortForwardTarget, message: string, refusedHint?:
     "other",
   );
 }
-
-const discard = () =>
-  new Writable({
-    write(_chunk, _encoding, done) {
-      done();
-    },
-  });

@@ -1,8 +1,7 @@
-import { type KubeConfig, type KubernetesObject, ListWatch, Watch } from "@kubernetes/client-node";
 import type { KubeObject } from "../model/kube.ts";
 import type { IstioInfo, SnapshotEvent, WatchedResource } from "../model/snapshot.ts";
-import type { Cluster } from "./connect.ts";
-import type { ClusterError } from "./errors.ts";
+import { ApiError, type Cluster } from "./connect.ts";
+import { type ClusterError, httpStatus } from "./errors.ts";
 import { detectIstio } from "./istio.ts";
 import { coreQueries, ISTIO_RESOURCES, istioQueries, listQuery, type ResourceQuery } from "./resources.ts";
 
@@ -27,14 +26,12 @@ export interface NamespaceWatch {
   stop(): Promise<void>;
 }
 
-type ObjectEvent = Extract<SnapshotEvent, { kind: "object" }>;
-
 const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 
 /**
- * Live view of the tour's namespace through client-node informers (ListWatch): one per watched
- * resource, each emitting `synced` after every (re)list and `object` events in between. Events
- * arriving in the same turn of the event loop reach `onEvents` as one batch.
+ * Live view of the tour's namespace through one small informer per watched resource, each
+ * emitting `synced` after every (re)list and `object` events in between. Events arriving in the
+ * same turn of the event loop reach `onEvents` as one batch.
  */
 export function watchNamespace(
   cluster: Cluster,
@@ -114,15 +111,34 @@ interface WatcherContext {
   onError?: (resource: WatchedResource, error: ClusterError) => void;
 }
 
+interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KubeObject;
+}
+
+/**
+ * The server ends each watch after this long and we resume it from where it stopped; spread out
+ * (as client-go does) so the watches of one client do not all reconnect at once.
+ */
+const WATCH_SECONDS = { min: 240, max: 300 };
+/** A watch that says nothing for its whole timeout and this much more is a dead connection. */
+const IDLE_MARGIN_MS = 30_000;
+/** However quickly a server ends watches, we do not reopen one more often than this. */
+const MIN_WATCH_INTERVAL_MS = 1_000;
+
+/**
+ * List, then watch from the list's resourceVersion, resuming after every normal end of the watch;
+ * relist when the server no longer has that version (410) or after a failure (backing off).
+ */
 function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherContext): ResourceWatcher {
   const { emit, halt, backoff } = context;
   const resource = query.resource;
-  const inFlight = new Set<Promise<unknown>>();
-  let syncing = false;
+  const cache = new Map<string, KubeObject>();
+  let resourceVersion: string | undefined;
+  let relist = true;
   let synced = false;
   let failures = 0;
-  let syncTimer: NodeJS.Immediate | undefined;
-  let restartTimer: NodeJS.Timeout | undefined;
+  let lastWatchAt = Number.NEGATIVE_INFINITY;
   let settleFirst: (error?: ClusterError) => void = () => {};
   const firstSync = new Promise<void>((resolve, reject) => {
     settleFirst = (error) => {
@@ -133,47 +149,72 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
   });
   firstSync.catch(() => {});
 
-  const listFn = async () => {
+  const list = async () => {
     const list = await listQuery(cluster, query, halt);
-    // The informer applies this list right after we return it, firing add/update/delete for
-    // every item; one `synced` taken from its cache afterwards says the same thing at once.
-    syncing = true;
-    if (syncTimer) clearImmediate(syncTimer);
-    syncTimer = setImmediate(() => {
-      syncTimer = undefined;
-      syncing = false;
-      if (halt.aborted) return;
-      synced = true;
-      failures = 0;
-      emit({ kind: "synced", resource, objects: [...informer.list()] as unknown as KubeObject[] });
-      settleFirst();
-    });
-    return list as never;
+    cache.clear();
+    for (const item of list.items) cache.set(keyOf(item), item);
+    resourceVersion = list.metadata?.resourceVersion;
+    relist = false;
+    synced = true;
+    emit({ kind: "synced", resource, objects: [...cache.values()] });
+    settleFirst();
   };
 
-  // Objects stay the plain JSON the API sent; client-node's types only describe them loosely.
-  const informer = new ListWatch<KubernetesObject>(
-    query.path,
-    new GuardedWatch(cluster, halt, inFlight),
-    listFn,
-    false,
-    query.labelSelector,
-    query.fieldSelector,
-    { delayFn: (ms) => sleep(ms, halt) },
-  );
-
-  const objectEvent = (type: ObjectEvent["type"]) => (object: KubernetesObject) => {
-    if (syncing || halt.aborted) return;
+  const apply = (event: WatchEvent) => {
+    const { type, object } = event;
+    if (type === "ERROR") throw new ApiError(Number(object.code) || 500, object);
     failures = 0;
-    emit({ kind: "object", resource, type, object: object as unknown as KubeObject });
+    resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
+    if (type === "BOOKMARK") return;
+    if (type === "DELETED") cache.delete(keyOf(object));
+    else if (type === "ADDED" || type === "MODIFIED") cache.set(keyOf(object), object);
+    else return;
+    emit({ kind: "object", resource, type, object });
   };
-  informer.on("add", objectEvent("ADDED"));
-  informer.on("update", objectEvent("MODIFIED"));
-  informer.on("delete", objectEvent("DELETED"));
 
-  const onError = (error: unknown) => {
-    // stop() aborts the request, which the informer reports as an error: that is not a failure.
+  /** One watch, until the server ends it (resolves) or it fails (rejects). */
+  const watch = async () => {
+    await sleep(lastWatchAt + MIN_WATCH_INTERVAL_MS - Date.now(), halt);
     if (halt.aborted) return;
+    lastWatchAt = Date.now();
+    const timeoutSeconds = Math.round(
+      WATCH_SECONDS.min + Math.random() * (WATCH_SECONDS.max - WATCH_SECONDS.min),
+    );
+    const silent = new AbortController();
+    const response = await cluster.stream(query.path, {
+      query: {
+        watch: true,
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        labelSelector: query.labelSelector,
+        fieldSelector: query.fieldSelector,
+      },
+      signal: AbortSignal.any([halt, silent.signal]),
+    });
+    // A half-open connection never errors: only silence tells, and then we open a new one.
+    const quiet = () => setTimeout(() => silent.abort(), timeoutSeconds * 1000 + IDLE_MARGIN_MS);
+    let idle = quiet();
+    // Decoded here, so a character split between two chunks still comes out whole.
+    response.setEncoding("utf8");
+    let pending = "";
+    try {
+      for await (const chunk of response as AsyncIterable<string>) {
+        clearTimeout(idle);
+        idle = quiet();
+        const split = splitLines(pending, chunk);
+        pending = split.rest;
+        for (const line of split.lines) apply(JSON.parse(line) as WatchEvent);
+      }
+      if (pending.trim()) apply(JSON.parse(pending) as WatchEvent);
+    } catch (error) {
+      if (!silent.signal.aborted && !halt.aborted) throw error;
+    } finally {
+      clearTimeout(idle);
+    }
+  };
+
+  const fail = (error: unknown) => {
     const explained = cluster.explain(error, {
       verb: synced ? "watch" : "list",
       resource: query.plural,
@@ -181,77 +222,46 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
     });
     context.onError?.(resource, explained);
     settleFirst(explained);
-    // The informer stops itself on errors other than 410 and timeouts: restart it, backing off.
+    relist = true;
     const delay = Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);
     failures++;
-    if (restartTimer) clearTimeout(restartTimer);
-    restartTimer = setTimeout(() => {
-      restartTimer = undefined;
-      if (!halt.aborted) informer.start().catch(onError);
-    }, delay);
+    return sleep(delay, halt);
   };
-  informer.on("error", onError);
-  informer.start().catch(onError);
 
-  return {
-    firstSync,
-    async stop() {
-      if (restartTimer) clearTimeout(restartTimer);
-      if (syncTimer) clearImmediate(syncTimer);
-      restartTimer = undefined;
-      syncTimer = undefined;
-      await informer.stop();
-      await Promise.allSettled([...inFlight]);
-    },
-  };
+  const running = (async () => {
+    while (!halt.aborted) {
+      try {
+        if (relist) await list();
+        await watch();
+      } catch (error) {
+        if (halt.aborted) break;
+        // Our resourceVersion was compacted away: a fresh list is the normal way on, not a failure.
+        if (httpStatus(error) === 410) relist = true;
+        else await fail(error);
+      }
+    }
+  })();
+
+  return { firstSync, stop: () => running };
 }
+
+const keyOf = (object: KubeObject) => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 
 /**
- * client-node's Watch with the three things the informer leaves to us: bookmarks (so quiet
- * resources keep a fresh resourceVersion), no new watch once stopped, and a watch that connected
- * while stop() ran is aborted instead of streaming forever.
+ * The complete lines of newline-delimited JSON in what was pending plus the new chunk (blank ones
+ * dropped), and the unfinished rest to keep for the next chunk: a chunk may end mid-event.
  */
-class GuardedWatch extends Watch {
-  constructor(
-    cluster: Cluster,
-    private readonly halt: AbortSignal,
-    private readonly inFlight: Set<Promise<unknown>>,
-  ) {
-    super(cluster.kubeConfig);
-    // Watch reads only the current cluster and auth from its config; route auth through the
-    // cluster so every watch shares its connection pool, which Cluster.close() ends.
-    const config: KubeConfig = Object.create(cluster.kubeConfig);
-    config.applySecurityAuthentication = (context) => cluster.authenticate(context);
-    this.config = config;
-  }
-
-  override async watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    if (this.halt.aborted) return new AbortController();
-    const started = super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, done);
-    this.inFlight.add(started);
-    try {
-      const controller = await started;
-      if (this.halt.aborted) controller.abort();
-      return controller;
-    } catch (error) {
-      // Auth plugins can throw before the request starts; the informer expects that through done.
-      done(error);
-      return new AbortController();
-    } finally {
-      this.inFlight.delete(started);
-    }
-  }
+export function splitLines(pending: string, chunk: string): { lines: string[]; rest: string } {
+  const end = chunk.lastIndexOf("\n");
+  if (end < 0) return { lines: [], rest: pending + chunk };
+  const lines = (pending + chunk.slice(0, end)).split("\n").filter((line) => line.trim() !== "");
+  return { lines, rest: chunk.slice(end + 1) };
 }
 
-/** The informer's reconnect delay, cut short by stop() (resolving, so nothing rejects unhandled). */
+/** A pause cut short by stop() (resolving, so nothing rejects unhandled). */
 function sleep(ms: number, halt: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (halt.aborted) return resolve();
+    if (halt.aborted || ms <= 0) return resolve();
     const done = () => {
       clearTimeout(timer);
       halt.removeEventListener("abort", done);

@@ -48,7 +48,7 @@ export class GatewayFinder {
   #open(target: { namespace: string; pod: string; port: number }): void {
     void this.#drop();
     this.#opening = target.pod;
-    openPortForward(this.cluster.kubeConfig, target).then(
+    openPortForward(this.cluster, target).then(
       (handle) => {
         if (this.#closed || this.#opening !== target.pod) {
           void handle.close();

@@ -1,6 +1,7 @@
-import http from "node:http";
+import type { ClientRequest, Agent as HttpAgent } from "node:http";
 import https from "node:https";
 import type { Sample } from "../model/snapshot.ts";
+import { http } from "../nodeHttp.ts";
 import { classifyProductPage } from "./classifyProductPage.ts";
 import { type NetworkErrorKind, networkErrorKind } from "./networkErrorKind.ts";
 
@@ -16,7 +17,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface SampleOptions {
   /** Whole request, from connect to the last body byte. */
   timeoutMs?: number;
-  agent?: http.Agent;
+  agent?: HttpAgent;
   headers?: Record<string, string>;
   /** Abandons the request; the sample then says `error: "other"`. */
   signal?: AbortSignal;
@@ -53,7 +54,7 @@ export function sampleProductPage(gatewayUrl: string, options: SampleOptions = {
 
   return new Promise<Sample>((resolve) => {
     let settled = false;
-    let current: http.ClientRequest | undefined;
+    let current: ClientRequest | undefined;
     let code: number | undefined;
 
     const finish = (outcome: Omit<Sample, "at" | "latencyMs">) => {

@@ -1,7 +1,8 @@
 import { once } from "node:events";
-import http from "node:http";
+import type { Agent as HttpAgent } from "node:http";
 import https from "node:https";
 import type { Sample } from "../model/snapshot.ts";
+import { http } from "../nodeHttp.ts";
 import { DEFAULT_TIMEOUT_MS, productPageUrl, sampleProductPage } from "./sampleProductPage.ts";
 
 export {
@@ -32,7 +33,7 @@ const DEFAULTS = { ratePerSecond: 2, concurrency: 4, keep: 100 };
 /**
  * Samples GATEWAY_URL/productpage, steadily (start/stop) or in one go (burst).
  *
- * It owns a keep-alive http.Agent rather than using fetch: the agent lets stop() destroy exactly
+ * It owns a keep-alive HttpAgent rather than using fetch: the agent lets stop() destroy exactly
  * this sampler's sockets, caps them at `concurrency`, and does not share a process-wide pool with
  * the rest of the tool. Kept-alive sockets also mean latency is the page, not a TCP handshake.
  */
@@ -44,7 +45,7 @@ export class Sampler {
   private readonly keep: number;
   private readonly headers: Record<string, string>;
 
-  private agent: http.Agent | undefined;
+  private agent: HttpAgent | undefined;
   private timer: NodeJS.Timeout | undefined;
   // Replaced at each stop(), so a stopped sampler can start again while the old requests wind down.
   private controller = new AbortController();
@@ -196,7 +197,7 @@ export class Sampler {
     }
   }
 
-  private ensureAgent(): http.Agent {
+  private ensureAgent(): HttpAgent {
     if (!this.agent) {
       const options = { keepAlive: true, maxSockets: this.concurrency, maxFreeSockets: this.concurrency };
       this.agent = isHttps(this.url) ? new https.Agent(options) : new http.Agent(options);
@@ -206,7 +207,7 @@ export class Sampler {
 }
 
 /** Destroys every socket of the agent and waits until they are closed, so none outlives stop(). */
-async function destroyAgent(agent: http.Agent): Promise<void> {
+async function destroyAgent(agent: HttpAgent): Promise<void> {
   const sockets = [...Object.values(agent.sockets), ...Object.values(agent.freeSockets)].flatMap(
     (list) => list ?? [],
   );

@@ -18,8 +18,8 @@ export type InjectMethod = "label" | "istioctl" | "ambient";
 
 /**
  * What a stage may do to the cluster. Each action returns what it did, one line per object,
- * in kubectl's words ("deployment.apps/x restarted"). Implemented by cluster/ over client-node; the stages
- * never import client-node themselves.
+ * in kubectl's words ("deployment.apps/x restarted"). Implemented by cluster/; the stages never talk
+ * to the API server themselves.
  */
 export interface ClusterActions {
   /** Server-side apply (field manager kubectl-bookinfo, force) of one of our manifests. */

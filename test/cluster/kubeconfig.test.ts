@@ -140,7 +140,8 @@ describe("resolveTarget: where the kubeconfig comes from", () => {
     const a = resolveTarget({ context: "a-ctx", namespace: "override" }, env);
     assert.equal(a.namespace, "override");
     assert.equal(a.server, "https://first.example:6443");
-    assert.equal(a.kubeConfig.getCurrentContext(), "a-ctx");
+    assert.equal(a.context, "a-ctx");
+    assert.equal(a.clusterName, "shared");
   });
 
   test("relative certificate paths are relative to the kubeconfig's folder; a bare host gets https", () => {
@@ -153,9 +154,9 @@ describe("resolveTarget: where the kubeconfig comes from", () => {
       }),
     );
     const target = resolveTarget({ kubeconfig: file }, {});
-    assert.equal(target.kubeConfig.getCurrentCluster()?.caFile, join(dir, "certs", "ca.crt"));
+    assert.equal(target.cluster.certificateAuthority, join(dir, "certs", "ca.crt"));
     assert.equal(target.server, "https://10.2.2.2:6443");
-    assert.equal(target.kubeConfig.getCurrentCluster()?.server, "https://10.2.2.2:6443");
+    assert.equal(target.cluster.server, "https://10.2.2.2:6443");
   });
 });
 

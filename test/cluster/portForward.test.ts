@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { Agent, get } from "node:http";
+import { Agent, get, request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { type Cluster, connect as connectCluster } from "../../source/cluster/connect.ts";
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
 import {
@@ -17,23 +18,30 @@ import { curl, deployBookinfo, manifest, type Tutorial } from "../dataplane/supp
 import { ADMIN, closedPort, silentServer, VIEWER } from "./helpers.ts";
 
 // The tool's own port-forward against the sandbox, reached like any cluster: kubeconfig, HTTPS,
-// bearer token, client-node's PortForward over WebSocket.
+// bearer token, our own port-forward client over WebSocket.
 
 let t: Tutorial;
-let admin: KubeConfig;
+let admin: Cluster;
 let gatewayPods: Pod[];
 
 before(async () => {
   t = await deployBookinfo("pf-client", true);
   await t.ok("-n", t.ns, "apply", "-f", manifest("bookinfo-gateway.yaml"));
   await t.env.sandbox.dataPlane.settled();
-  admin = kubeConfigFor(ADMIN);
+  admin = clusterFor(ADMIN);
   gatewayPods = [...t.env.sandbox.store.peek("pods", "istio-system")] as Pod[];
 });
-after(async () => t?.close());
+after(async () => {
+  await admin?.close();
+  await t?.close();
+});
 
-const kubeConfigFor = (context: string) =>
-  resolveTarget({ kubeconfig: t.env.kubeconfig, context }, {}).kubeConfig;
+/** The context's cluster, optionally at another address (a dead or silent API server). */
+function clusterFor(context: string, server?: string): Cluster {
+  const target = resolveTarget({ kubeconfig: t.env.kubeconfig, context }, {});
+  if (!server) return connectCluster(target);
+  return connectCluster({ ...target, server, cluster: { ...target.cluster, server } });
+}
 
 interface Answer {
   status: number;
@@ -54,6 +62,34 @@ function fetchVia(url: string, agent: Agent | false): Promise<Answer> {
     });
     req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url} within 10 s`)));
     req.on("error", reject);
+  });
+}
+
+function postVia(url: string, body: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent: false,
+        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            reused: false,
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url} within 10 s`)));
+    req.on("error", reject);
+    req.end(body);
   });
 }
 
@@ -235,6 +271,31 @@ describe("a port-forward to a Bookinfo pod", () => {
     }
   });
 
+  test("carries a megabyte each way intact", async () => {
+    const pods = [...t.env.sandbox.store.peek("pods", t.ns)] as Pod[];
+    const ratings = pods.find((p) => p.metadata.labels?.app === "ratings")!;
+    const forward = await openPortForward(admin, {
+      namespace: t.ns,
+      pod: ratings.metadata.name!,
+      port: 9080,
+    });
+    try {
+      // ratings v1 answers a POST with its ratings merged with everything posted: an echo.
+      // Random keys make a reordered, dropped or repeated chunk show up; the gateway takes up to 1 MiB.
+      const posted: Record<string, number> = {};
+      for (let i = 0; i < 24_000; i++) posted[`${randomBytes(12).toString("hex")}-${i}`] = i;
+      const body = JSON.stringify(posted);
+      assert.ok(body.length > 900_000 && body.length < 1024 * 1024, `${body.length} bytes`);
+      const answer = await postVia(`${forward.url}/ratings/4242`, body);
+      assert.equal(answer.status, 200, answer.body.slice(0, 200));
+      assert.ok(answer.body.length > body.length, `answered ${answer.body.length} bytes`);
+      const echoed = (JSON.parse(answer.body) as { id: number; ratings: Record<string, number> }).ratings;
+      assert.deepEqual(Object.fromEntries(Object.keys(posted).map((key) => [key, echoed[key]])), posted);
+    } finally {
+      await forward.close();
+    }
+  });
+
   test("a port nothing listens on: the connection closes and onError says why in one sentence", async () => {
     const pods = [...t.env.sandbox.store.peek("pods", t.ns)] as Pod[];
     const ratings = pods.find((p) => p.metadata.labels?.app === "ratings")!;
@@ -260,7 +321,7 @@ describe("a port-forward to a Bookinfo pod", () => {
 
 describe("a port-forward that cannot be opened", () => {
   test("the read-only context: 403, naming the permission it lacks", async () => {
-    const viewer = kubeConfigFor(VIEWER);
+    const viewer = clusterFor(VIEWER);
     const error = await forwardToIngressGateway(viewer, gatewayPods).then(
       () => assert.fail("the viewer opened a port-forward"),
       (e: unknown) => onePlainSentence(e),
@@ -327,13 +388,8 @@ describe("a port-forward that cannot be opened", () => {
   });
 
   test("an unreachable API server: one sentence, quickly", async () => {
-    const broken = kubeConfigFor(ADMIN);
-    const cluster = broken.getCurrentCluster()!;
     // A port that was just free: connection refused.
-    const port = await closedPort();
-    broken.clusters = broken.clusters.map((c) =>
-      c.name === cluster.name ? { ...c, server: `https://127.0.0.1:${port}` } : c,
-    );
+    const broken = clusterFor(ADMIN, `https://127.0.0.1:${await closedPort()}`);
     const started = Date.now();
     const error = await openPortForward(broken, { namespace: "istio-system", pod: "x", port: 8080 }).then(
       () => assert.fail("opened a port-forward through a closed port"),
@@ -347,11 +403,7 @@ describe("a port-forward that cannot be opened", () => {
   test("an API server that accepts but never answers: times out in one sentence", async () => {
     const silent = await silentServer();
     try {
-      const hung = kubeConfigFor(ADMIN);
-      const cluster = hung.getCurrentCluster()!;
-      hung.clusters = hung.clusters.map((c) =>
-        c.name === cluster.name ? { ...c, server: `https://127.0.0.1:${silent.port}` } : c,
-      );
+      const hung = clusterFor(ADMIN, `https://127.0.0.1:${silent.port}`);
       const error = await openPortForward(
         hung,
         { namespace: "istio-system", pod: "x", port: 8080 },

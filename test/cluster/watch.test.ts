@@ -1,11 +1,20 @@
 import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
 import { applyManifest, labelNamespace } from "../../source/cluster/apply.ts";
-import { connect } from "../../source/cluster/connect.ts";
-import { ClusterError } from "../../source/cluster/errors.ts";
+import {
+  type Cluster,
+  connect,
+  type HttpMethod,
+  type RequestOptions,
+  type StreamOptions,
+} from "../../source/cluster/connect.ts";
+import { ClusterError, explain } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
-import { watchNamespace } from "../../source/cluster/watch.ts";
-import type { SnapshotEvent, WatchedResource } from "../../source/model/snapshot.ts";
+import { splitLines, watchNamespace } from "../../source/cluster/watch.ts";
+import type { KubeObject } from "../../source/model/kube.ts";
+import type { IstioInfo, SnapshotEvent, WatchedResource } from "../../source/model/snapshot.ts";
+import { findResource } from "../../source/sandbox/api/resources.ts";
 import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 import { closedPort, clusterFor, freshNamespace, variantKubeconfig } from "./helpers.ts";
 
@@ -170,4 +179,315 @@ test("watch: stop() before the first lists arrive ends ready quietly", async () 
   await watch.stop();
   await watch.ready;
   await cluster.close();
+});
+
+/** Istio without its networking API: only the six core resources are watched. */
+const NO_NETWORKING: IstioInfo = { installed: false, version: null, networkingVersion: null };
+
+const added = (events: SnapshotEvent[], resource: WatchedResource) =>
+  events.flatMap((e) =>
+    e.kind === "object" && e.resource === resource && e.type === "ADDED" ? [e.object.metadata.name] : [],
+  );
+const syncs = (events: SnapshotEvent[], resource: WatchedResource) =>
+  events.flatMap((e) => (e.kind === "synced" && e.resource === resource ? [e.objects] : []));
+
+function createObject(plural: string, namespace: string | undefined, body: KubeObject): KubeObject {
+  return sandbox.sandbox.objects.create(findResource("", "v1", plural)!, namespace, body, {
+    manager: "test",
+  });
+}
+const createNamespace = (name: string) =>
+  createObject("namespaces", undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+const createService = (namespace: string, name: string) =>
+  createObject("services", namespace, {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name },
+    spec: { ports: [{ port: 80 }] },
+  });
+
+interface Recorded {
+  path: string;
+  query: StreamOptions["query"];
+}
+
+/**
+ * The cluster with its lists and watches recorded, and every watch ended by the server after
+ * `timeoutSeconds` instead of minutes; `beforeWatch` runs as each watch is about to open.
+ */
+function recording(cluster: Cluster, timeoutSeconds: number, beforeWatch?: (watch: Recorded) => void) {
+  const lists: string[] = [];
+  const watches: Recorded[] = [];
+  const recorded: Cluster = {
+    ...cluster,
+    request<T>(method: HttpMethod, path: string, options?: RequestOptions) {
+      lists.push(path);
+      return cluster.request<T>(method, path, options);
+    },
+    stream(path: string, options: StreamOptions = {}) {
+      const watch = { path, query: options.query };
+      watches.push(watch);
+      beforeWatch?.(watch);
+      return cluster.stream(path, { ...options, query: { ...options.query, timeoutSeconds } });
+    },
+  };
+  const of = (path: string) => ({
+    lists: lists.filter((p) => p === path).length,
+    watches: watches.filter((w) => w.path === path),
+  });
+  return { cluster: recorded, of };
+}
+
+test("watch: resumes where the server ended it, without a relist and without losing what changed in between", async () => {
+  const namespace = freshNamespace();
+  createNamespace(namespace);
+  const services = `/api/v1/namespaces/${namespace}/services`;
+  let gaps = 0;
+  const base = clusterFor(sandbox, namespace);
+  const { cluster, of } = recording(base, 0.2, (watch) => {
+    // Made while no watch of services is open: only a resume from the right version sees it.
+    if (watch.path === services && of(services).watches.length > 1) createService(namespace, `gap-${++gaps}`);
+  });
+  const events: SnapshotEvent[] = [];
+  const errors: ClusterError[] = [];
+  const watch = watchNamespace(cluster, namespace, (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+    onError: (_resource, error) => errors.push(error),
+  });
+  try {
+    await watch.ready;
+    createService(namespace, "live-1");
+    await waitFor(events, () => of(services).watches.length >= 4);
+    createService(namespace, "live-2");
+    const expected = ["gap-1", "gap-2", "gap-3", "live-1", "live-2"];
+    await waitFor(events, (list) => expected.every((name) => added(list, "services").includes(name)));
+
+    const seen = added(events, "services");
+    for (const name of expected)
+      assert.equal(seen.filter((n) => n === name).length, 1, `${name} added exactly once`);
+    assert.equal(syncs(events, "services").length, 1, "one list, no relist");
+    assert.equal(of(services).lists, 1);
+    const versions = of(services).watches.map((w) => Number(w.query?.resourceVersion));
+    assert.ok(
+      versions.every((v, i) => Number.isInteger(v) && v > 0 && (i === 0 || v >= versions[i - 1]!)),
+      `every watch resumes from the version reached: ${versions}`,
+    );
+    assert.deepEqual(errors, []);
+  } finally {
+    await watch.stop();
+    await base.close();
+  }
+});
+
+test("watch: a resourceVersion the server no longer has (410 Expired) is a quiet relist", async () => {
+  const namespace = freshNamespace();
+  const elsewhere = freshNamespace("flood");
+  createNamespace(namespace);
+  createNamespace(elsewhere);
+  const services = `/api/v1/namespaces/${namespace}/services`;
+  const { store } = sandbox.sandbox;
+  let flooded = false;
+  const base = clusterFor(sandbox, namespace);
+  const { cluster, of } = recording(base, 0.2, (watch) => {
+    if (watch.path !== services || of(services).watches.length !== 2) return;
+    // While no watch is open: a change, then enough writes elsewhere that the history the
+    // watch would resume from is gone.
+    createService(namespace, "unseen-by-watch");
+    const from = Number(watch.query?.resourceVersion);
+    for (let i = 0; store.oldestResumable <= from && i < 100_000; i++)
+      createObject("configmaps", elsewhere, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `cm-${i}` },
+      });
+    flooded = store.oldestResumable > from;
+  });
+  const events: SnapshotEvent[] = [];
+  const errors: ClusterError[] = [];
+  const watch = watchNamespace(cluster, namespace, (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+    onError: (_resource, error) => errors.push(error),
+  });
+  try {
+    await watch.ready;
+    await waitFor(events, (list) => syncs(list, "services").length === 2);
+    assert.ok(flooded, "the resumed watch asked for a compacted version");
+    const relisted = syncs(events, "services")[1]!.map((o) => o.metadata.name);
+    assert.deepEqual(relisted, ["unseen-by-watch"]);
+    assert.equal(of(services).lists, 2);
+
+    // Watching goes on from the fresh list.
+    await waitFor(events, () => of(services).watches.length >= 3);
+    const resumed = Number(of(services).watches[2]!.query?.resourceVersion);
+    assert.ok(resumed >= store.oldestResumable, `resumes from the new list's version, ${resumed}`);
+    createService(namespace, "after");
+    await waitFor(events, (list) => added(list, "services").includes("after"));
+    assert.deepEqual(errors, [], "a 410 is not reported as an error");
+  } finally {
+    await watch.stop();
+    await base.close();
+  }
+});
+
+test("splitLines: events split anywhere across chunks all come out, blank lines dropped", () => {
+  const events = [
+    { type: "ADDED", object: { metadata: { name: "a", labels: { note: "naïve ☕ 🍵" } } } },
+    { type: "BOOKMARK", object: { metadata: { resourceVersion: "7" } } },
+    { type: "DELETED", object: { metadata: { name: "b" } } },
+  ];
+  const text = `${JSON.stringify(events[0])}\n\n${JSON.stringify(events[1])}\r\n${JSON.stringify(events[2])}\n`;
+  const parse = (chunks: string[]) => {
+    const out: unknown[] = [];
+    let pending = "";
+    for (const chunk of chunks) {
+      const { lines, rest } = splitLines(pending, chunk);
+      pending = rest;
+      out.push(...lines.map((line) => JSON.parse(line)));
+    }
+    assert.equal(pending, "");
+    return out;
+  };
+  for (let cut = 0; cut <= text.length; cut++)
+    assert.deepEqual(parse([text.slice(0, cut), text.slice(cut)]), events, `cut at ${cut}`);
+  assert.deepEqual(parse([...text]), events, "one character at a time");
+  assert.deepEqual(splitLines("", '{"type"'), { lines: [], rest: '{"type"' });
+});
+
+const FAKE_PODS = "/api/v1/namespaces/fake/pods";
+
+/** A Cluster that lists nothing and whose watches are streams the test writes to. */
+function fakeCluster() {
+  const lists: string[] = [];
+  const watches: (Recorded & { body: PassThrough })[] = [];
+  const cluster = {
+    target: { context: "fake" },
+    async request(_method: HttpMethod, path: string) {
+      lists.push(path);
+      return { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "10" }, items: [] };
+    },
+    async stream(path: string, options: StreamOptions = {}) {
+      const body = new PassThrough();
+      // As connect.ts does: the caller's signal ends the stream.
+      options.signal?.addEventListener("abort", () => body.destroy(), { once: true });
+      watches.push({ path, query: options.query, body });
+      return body;
+    },
+    explain: (error: unknown, what: { verb: string; resource: string; namespace?: string }) =>
+      explain(error, { ...what, context: "fake" }),
+    async close() {},
+  } as unknown as Cluster;
+  return { cluster, lists, watches, pods: () => watches.filter((w) => w.path === FAKE_PODS) };
+}
+
+/** Lets streams and promises move on (real setImmediate, so it works under mocked timers). */
+async function eventually(probe: () => boolean, turns = 1_000): Promise<void> {
+  for (let i = 0; i < turns && !probe(); i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(probe(), "condition not met");
+}
+
+const pod = (name: string, resourceVersion: string): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "fake", resourceVersion, labels: { note: "naïve ☕ 🍵" } },
+});
+
+test("watch: events split across chunks, even inside a character, arrive whole", async () => {
+  const fake = fakeCluster();
+  const events: SnapshotEvent[] = [];
+  const watch = watchNamespace(fake.cluster, "fake", (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+  });
+  try {
+    await watch.ready;
+    await eventually(() => fake.pods().length === 1);
+    const sent = [pod("a", "11"), pod("b", "12"), pod("c", "13")];
+    const bytes = Buffer.from(
+      sent.map((object) => `${JSON.stringify({ type: "ADDED", object })}\n`).join("\n"),
+      "utf8",
+    );
+    const body = fake.pods()[0]!.body;
+    for (let i = 0; i < bytes.length; i += 5) {
+      body.write(bytes.subarray(i, i + 5));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(events, (list) => added(list, "pods").length === 3);
+    const objects = events.flatMap((e) => (e.kind === "object" ? [e.object] : []));
+    assert.deepEqual(objects, sent);
+  } finally {
+    await watch.stop();
+  }
+});
+
+test("watch: a silent watch is dropped and resumed from its last bookmark; one that speaks is kept", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const fake = fakeCluster();
+  const events: SnapshotEvent[] = [];
+  const errors: ClusterError[] = [];
+  const watch = watchNamespace(fake.cluster, "fake", (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+    onError: (_resource, error) => errors.push(error),
+  });
+  try {
+    await watch.ready;
+    await eventually(() => fake.watches.length === 6);
+    const [first] = fake.pods();
+    t.mock.timers.tick(200_000);
+    first!.body.write(`${JSON.stringify({ type: "ADDED", object: pod("a", "41") })}\n`);
+    first!.body.write(
+      `${JSON.stringify({ type: "BOOKMARK", object: { metadata: { resourceVersion: "42" } } })}\n`,
+    );
+    await eventually(() => added(events, "pods").includes("a"));
+
+    // Past the longest watch timeout plus margin (300 + 30 s) for the five silent watches.
+    t.mock.timers.tick(140_000);
+    await eventually(() => fake.watches.length === 11);
+    assert.equal(fake.pods().length, 1, "the pods watch spoke at 200 s and is still open");
+    assert.equal(first!.body.destroyed, false);
+
+    t.mock.timers.tick(200_000);
+    await eventually(() => fake.pods().length === 2);
+    assert.equal(first!.body.destroyed, true);
+    assert.equal(fake.pods()[1]!.query?.resourceVersion, "42");
+    assert.equal(fake.lists.length, 6, "no relist");
+    assert.deepEqual(errors, []);
+  } finally {
+    await watch.stop();
+  }
+});
+
+test("watch: an ERROR event other than 410 is reported, then the resource is listed again", async () => {
+  const fake = fakeCluster();
+  const events: SnapshotEvent[] = [];
+  const errors: [WatchedResource, ClusterError][] = [];
+  const watch = watchNamespace(fake.cluster, "fake", (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+    onError: (resource, error) => errors.push([resource, error]),
+    backoff: { initialMs: 10, maxMs: 10 },
+  });
+  try {
+    await watch.ready;
+    await eventually(() => fake.pods().length === 1);
+    const status = {
+      kind: "Status",
+      status: "Failure",
+      code: 500,
+      reason: "InternalError",
+      message: "etcd is sad",
+    };
+    fake.pods()[0]!.body.write(`${JSON.stringify({ type: "ERROR", object: status })}\n`);
+    await waitFor(events, (list) => syncs(list, "pods").length === 2);
+    assert.deepEqual(
+      errors.map(([resource, error]) => [resource, error.message]),
+      [
+        [
+          "pods",
+          'the API server failed to watch pods in namespace "fake" (500 Internal Server Error: etcd is sad); try again in a moment, or check the control plane (context fake)',
+        ],
+      ],
+    );
+    assert.equal(fake.pods()[0]!.body.destroyed, true);
+    assert.equal(fake.lists.filter((p) => p === FAKE_PODS).length, 2);
+  } finally {
+    await watch.stop();
+  }
 });

@@ -1,0 +1,264 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { ClusterError, firstLine } from "./errors.ts";
+import type { ExecConfig, ResolvedTarget } from "./kubeconfig.ts";
+
+/** What a request to the API server carries to say who it is. */
+export interface Credentials {
+  headers: Record<string, string | string[]>;
+  /** PEM client certificate and key, when the user authenticates with one. */
+  cert?: string;
+  key?: string;
+}
+
+export interface CredentialSource {
+  get(): Promise<Credentials>;
+  /**
+   * After a 401: forget what a credential plugin answered, so the next get() asks it again.
+   * True when that may help (the user has a plugin), as client-go retries once then.
+   */
+  refresh(): boolean;
+}
+
+/** How long a tokenFile is trusted before it is read again (client-go: one minute). */
+const TOKEN_FILE_TTL_MS = 60_000;
+/** A credential plugin that takes longer than this is stuck (waiting for a login prompt, say). */
+export const EXEC_TIMEOUT_MS = 60_000;
+/** Plugin credentials are renewed this long before they say they expire. */
+const EXPIRY_MARGIN_MS = 10_000;
+
+/**
+ * The user's credentials as kubectl sends them: client certificate, bearer token (inline, a
+ * tokenFile, or from an exec plugin), basic auth, impersonation headers. The legacy auth-provider
+ * plugins (oidc and the like) go through client-node, loaded only for such a user.
+ */
+export function credentialsFor(target: ResolvedTarget): CredentialSource {
+  const { user } = target;
+  const who = `user "${target.userName}" of context "${target.context}"`;
+  const fixed = staticCredentials(target, who);
+  let tokenFile: { token: string; readAt: number } | undefined;
+  let plugin: Promise<PluginCredential> | undefined;
+
+  return {
+    async get() {
+      const headers: Credentials["headers"] = { ...fixed.headers };
+      let { cert, key } = fixed;
+      if (user.tokenFile) {
+        if (!tokenFile || Date.now() - tokenFile.readAt > TOKEN_FILE_TTL_MS)
+          tokenFile = { token: readText(user.tokenFile, "tokenFile", who).trim(), readAt: Date.now() };
+        headers.Authorization = `Bearer ${tokenFile.token}`;
+      }
+      if (user.exec) {
+        const exec = user.exec;
+        let current = plugin ? await plugin.catch(() => undefined) : undefined;
+        if (
+          !current ||
+          (current.expiresAt !== undefined && current.expiresAt - EXPIRY_MARGIN_MS < Date.now())
+        ) {
+          plugin = runExecPlugin(exec, target, who);
+          // A failed run is not remembered: the next request tries the plugin again.
+          plugin.catch(() => {
+            plugin = undefined;
+          });
+          current = await plugin;
+        }
+        if (current.token) headers.Authorization = `Bearer ${current.token}`;
+        if (current.cert && current.key) {
+          cert = current.cert;
+          key = current.key;
+        }
+      }
+      if (user.authProvider) {
+        const authorization = await authProviderHeader(target, who);
+        if (authorization) headers.Authorization = authorization;
+      }
+      return { headers, cert, key };
+    },
+    refresh() {
+      if (!user.exec && !user.tokenFile && !user.authProvider) return false;
+      plugin = undefined;
+      tokenFile = undefined;
+      return true;
+    },
+  };
+}
+
+function staticCredentials(target: ResolvedTarget, who: string): Credentials {
+  const { user } = target;
+  const headers: Credentials["headers"] = {};
+  if (user.token) headers.Authorization = `Bearer ${user.token}`;
+  else if (user.username !== undefined && user.password !== undefined)
+    headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password}`).toString("base64")}`;
+  if (user.impersonateUser) headers["Impersonate-User"] = user.impersonateUser;
+  if (user.impersonateGroups?.length) headers["Impersonate-Group"] = user.impersonateGroups;
+  const cert = user.clientCertificateData
+    ? fromBase64(user.clientCertificateData)
+    : user.clientCertificate && readText(user.clientCertificate, "client-certificate", who);
+  const key = user.clientKeyData
+    ? fromBase64(user.clientKeyData)
+    : user.clientKey && readText(user.clientKey, "client-key", who);
+  return { headers, cert: cert || undefined, key: key || undefined };
+}
+
+interface PluginCredential {
+  token?: string;
+  cert?: string;
+  key?: string;
+  expiresAt?: number;
+}
+
+/**
+ * A client.authentication.k8s.io credential plugin, run as client-go runs it: the command with
+ * its args and env, KUBERNETES_EXEC_INFO describing the request, never through a shell. It gets
+ * no terminal (the tour owns it), so a plugin that wants to prompt fails with its own words.
+ */
+export function runExecPlugin(
+  exec: ExecConfig,
+  target: ResolvedTarget,
+  who: string,
+): Promise<PluginCredential> {
+  const apiVersion = exec.apiVersion ?? "client.authentication.k8s.io/v1beta1";
+  const { cluster } = target;
+  const info = {
+    apiVersion,
+    kind: "ExecCredential",
+    spec: {
+      interactive: false,
+      ...(exec.provideClusterInfo
+        ? {
+            cluster: {
+              server: cluster.server,
+              "tls-server-name": cluster.tlsServerName,
+              "insecure-skip-tls-verify": cluster.insecureSkipTlsVerify,
+              "certificate-authority-data": cluster.certificateAuthorityData,
+              "proxy-url": cluster.proxyUrl,
+            },
+          }
+        : {}),
+    },
+  };
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
+  for (const { name, value } of exec.env ?? []) env[name] = value;
+  const plugin = `the credential plugin ${exec.command} of ${who}`;
+
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      exec.command,
+      exec.args ?? [],
+      { env, timeout: EXEC_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, windowsHide: true },
+      (error, stdout, stderr) => {
+        if (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "ENOENT")
+            return reject(
+              new ClusterError(
+                `${plugin} is not installed or not on PATH; ${exec.installHint ? firstLine(exec.installHint) : "install it, or fix users[].user.exec.command in your kubeconfig"}`,
+                "unauthorized",
+                { cause: error },
+              ),
+            );
+          if (error.killed)
+            return reject(
+              new ClusterError(
+                `${plugin} gave no answer within ${EXEC_TIMEOUT_MS / 1000} s; run it by hand to see whether it waits for a login`,
+                "unauthorized",
+                { cause: error },
+              ),
+            );
+          const said = firstLine(String(stderr).trim().split("\n").at(-1) ?? "");
+          return reject(
+            new ClusterError(
+              `${plugin} failed${said ? `: ${said}` : ` (exit ${error.code})`}; log in with your cloud's CLI and try again`,
+              "unauthorized",
+              { cause: error },
+            ),
+          );
+        }
+        try {
+          resolve(parseExecCredential(String(stdout), apiVersion));
+        } catch (parseError) {
+          reject(
+            new ClusterError(
+              `${plugin} printed no usable ExecCredential (${firstLine(String(parseError instanceof Error ? parseError.message : parseError))}); check the plugin's version`,
+              "unauthorized",
+              { cause: parseError },
+            ),
+          );
+        }
+      },
+    );
+    child.stdin?.end();
+  });
+}
+
+export function parseExecCredential(stdout: string, apiVersion: string): PluginCredential {
+  const parsed = JSON.parse(stdout) as {
+    apiVersion?: string;
+    kind?: string;
+    status?: {
+      token?: string;
+      clientCertificateData?: string;
+      clientKeyData?: string;
+      expirationTimestamp?: string;
+    };
+  };
+  if (parsed.kind !== "ExecCredential") throw new Error(`kind is ${parsed.kind ?? "missing"}`);
+  if (parsed.apiVersion !== apiVersion)
+    throw new Error(`apiVersion ${parsed.apiVersion ?? "missing"}, expected ${apiVersion}`);
+  const status = parsed.status ?? {};
+  const hasPair = Boolean(status.clientCertificateData && status.clientKeyData);
+  if (!status.token && !hasPair) throw new Error("neither a token nor a client certificate and key");
+  const expiresAt = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : undefined;
+  return {
+    token: status.token,
+    cert: hasPair ? status.clientCertificateData : undefined,
+    key: hasPair ? status.clientKeyData : undefined,
+    expiresAt: Number.isNaN(expiresAt) ? undefined : expiresAt,
+  };
+}
+
+/** The legacy auth-provider plugins (oidc, and gcp/azure on old kubeconfigs) through client-node. */
+async function authProviderHeader(target: ResolvedTarget, who: string): Promise<string | undefined> {
+  const provider = target.user.authProvider;
+  if (!provider) return undefined;
+  try {
+    const { KubeConfig } = await import("@kubernetes/client-node");
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [
+        {
+          name: "cluster",
+          server: target.server,
+          skipTLSVerify: target.cluster.insecureSkipTlsVerify === true,
+        },
+      ],
+      users: [{ name: "user", authProvider: provider }],
+      contexts: [{ name: "context", cluster: "cluster", user: "user" }],
+      currentContext: "context",
+    });
+    const options: { headers: Record<string, string> } = { headers: {} };
+    await config.applyToHTTPSOptions(options);
+    return options.headers.Authorization;
+  } catch (error) {
+    throw new ClusterError(
+      `the ${provider.name} auth-provider of ${who} could not get a token: ${firstLine(error instanceof Error ? error.message : String(error))}; log in again (kubectl would fail the same way)`,
+      "unauthorized",
+      { cause: error },
+    );
+  }
+}
+
+function readText(file: string, field: string, who: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ClusterError(
+      `cannot read ${field} ${file} of ${who} (${code}); fix the path in your kubeconfig`,
+      "kubeconfig",
+      { cause: error },
+    );
+  }
+}
+
+const fromBase64 = (data: string) => Buffer.from(data, "base64").toString("utf8");

@@ -1,0 +1,258 @@
+import assert from "node:assert/strict";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { connect as netConnect } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { dump, load } from "js-yaml";
+import { type Cluster, connect } from "../../source/cluster/connect.ts";
+import { credentialsFor, parseExecCredential } from "../../source/cluster/credentials.ts";
+import { ClusterError } from "../../source/cluster/errors.ts";
+import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
+import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
+
+// Every way a kubeconfig can say who the user is, against the sandbox over HTTPS: the sandbox
+// checks bearer tokens, so each case must deliver the right token to get an answer at all.
+
+let t: TestSandbox;
+let caData: string;
+
+before(async () => {
+  t = await openSandbox();
+  const parsed = load(readFileSync(t.kubeconfig, "utf8")) as {
+    clusters: { cluster: { "certificate-authority-data": string } }[];
+  };
+  caData = parsed.clusters[0]!.cluster["certificate-authority-data"];
+});
+after(() => t.close());
+
+/** A kubeconfig in the sandbox's folder with one context whose user is `user`. */
+function kubeconfigWith(name: string, user: Record<string, unknown>, cluster: Record<string, unknown> = {}) {
+  const file = join(t.dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    dump({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": name,
+      clusters: [
+        {
+          name: "sandbox",
+          cluster: { server: t.sandbox.server, "certificate-authority-data": caData, ...cluster },
+        },
+      ],
+      users: [{ name: "someone", user }],
+      contexts: [{ name, context: { cluster: "sandbox", user: "someone" } }],
+    }),
+  );
+  return file;
+}
+
+/** An executable credential plugin in the sandbox's folder: a Node script. */
+function plugin(name: string, body: string): string {
+  const file = join(t.dir, name);
+  writeFileSync(file, `#!/usr/bin/env node\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+const credential = (token: string) =>
+  JSON.stringify({
+    apiVersion: "client.authentication.k8s.io/v1",
+    kind: "ExecCredential",
+    status: { token },
+  });
+
+async function withCluster<T>(file: string, use: (cluster: Cluster) => Promise<T>): Promise<T> {
+  const cluster = connect(resolveTarget({ kubeconfig: file }, {}));
+  try {
+    return await use(cluster);
+  } finally {
+    await cluster.close();
+  }
+}
+
+const listNamespaces = (cluster: Cluster) =>
+  cluster.request<{ items: unknown[] }>("GET", "/api/v1/namespaces").then((list) => list.items.length);
+
+describe("credentials from the kubeconfig reach the API server", () => {
+  test("a tokenFile, relative to the kubeconfig's folder", async () => {
+    writeFileSync(join(t.dir, "token"), `${t.sandbox.adminToken}\n`);
+    const file = kubeconfigWith("token-file", { tokenFile: "token" });
+    assert.ok((await withCluster(file, listNamespaces)) > 0);
+  });
+
+  test("an exec plugin, found relative to the kubeconfig, told the cluster and that nobody can answer prompts", async () => {
+    const seen = join(t.dir, "exec-info.json");
+    plugin(
+      "exec-plugin",
+      `require("fs").writeFileSync(${JSON.stringify(seen)}, process.env.KUBERNETES_EXEC_INFO + "\\n" + process.env.FROM_CONFIG);
+       process.stdout.write(${JSON.stringify(credential(t.sandbox.adminToken))});`,
+    );
+    const file = kubeconfigWith("exec", {
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: "./exec-plugin",
+        env: [{ name: "FROM_CONFIG", value: "yes" }],
+        provideClusterInfo: true,
+        interactiveMode: "Never",
+      },
+    });
+    assert.ok((await withCluster(file, listNamespaces)) > 0);
+    const [info, fromConfig] = readFileSync(seen, "utf8").split("\n");
+    const parsed = JSON.parse(info!) as {
+      kind: string;
+      spec: { interactive: boolean; cluster: { server: string } };
+    };
+    assert.equal(parsed.kind, "ExecCredential");
+    assert.equal(parsed.spec.interactive, false);
+    assert.equal(parsed.spec.cluster.server, t.sandbox.server);
+    assert.equal(fromConfig, "yes");
+  });
+
+  test("a plugin token the server refuses is asked for again once, as client-go does", async () => {
+    const count = join(t.dir, "calls");
+    writeFileSync(count, "0");
+    plugin(
+      "rotating-plugin",
+      `const fs = require("fs"); const n = Number(fs.readFileSync(${JSON.stringify(count)}, "utf8")) + 1;
+       fs.writeFileSync(${JSON.stringify(count)}, String(n));
+       process.stdout.write(n === 1 ? ${JSON.stringify(credential("expired"))} : ${JSON.stringify(credential(t.sandbox.adminToken))});`,
+    );
+    const file = kubeconfigWith("rotating", {
+      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "rotating-plugin") },
+    });
+    await withCluster(file, async (cluster) => {
+      assert.ok((await listNamespaces(cluster)) > 0);
+      assert.ok((await listNamespaces(cluster)) > 0);
+    });
+    assert.equal(readFileSync(count, "utf8"), "2");
+  });
+
+  test("a plugin that fails ends in one sentence with what it said", async () => {
+    plugin(
+      "failing-plugin",
+      `process.stderr.write("error: the SSO session has expired\\n"); process.exit(1);`,
+    );
+    const file = kubeconfigWith("failing", {
+      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "failing-plugin") },
+    });
+    await assert.rejects(
+      withCluster(file, (cluster) => cluster.probe()),
+      (error: unknown) => {
+        assert.ok(error instanceof ClusterError);
+        assert.match(
+          error.message,
+          /failing-plugin of user "someone" of context "failing" failed: error: the SSO session has expired;/,
+        );
+        assert.doesNotMatch(error.message, /\n/);
+        return true;
+      },
+    );
+  });
+
+  test("a plugin that is not installed says so with the kubeconfig's install hint", async () => {
+    const file = kubeconfigWith("missing-plugin", {
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: "no-such-auth-plugin",
+        installHint: "install it with: brew install no-such-auth-plugin",
+      },
+    });
+    await assert.rejects(withCluster(file, listNamespaces), {
+      message:
+        'the credential plugin no-such-auth-plugin of user "someone" of context "missing-plugin" is not installed or not on PATH; install it with: brew install no-such-auth-plugin',
+    });
+  });
+
+  test("a proxy-url: requests go through an HTTP CONNECT tunnel", async () => {
+    const connects: string[] = [];
+    const proxy: Server = createServer();
+    proxy.on("connect", (request, socket, head) => {
+      connects.push(request.url ?? "");
+      const [host, port] = (request.url ?? "").split(":");
+      const upstream = netConnect(Number(port), host, () => {
+        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on("error", () => socket.destroy());
+      socket.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (proxy.address() as { port: number }).port;
+      const file = kubeconfigWith(
+        "proxied",
+        { token: t.sandbox.adminToken },
+        { "proxy-url": `http://127.0.0.1:${port}` },
+      );
+      assert.ok((await withCluster(file, listNamespaces)) > 0);
+      assert.equal(connects[0], new URL(t.sandbox.server).host);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test("a socks proxy-url is refused in one sentence", () => {
+    const file = kubeconfigWith("socks", { token: "x" }, { "proxy-url": "socks5://127.0.0.1:1080" });
+    assert.throws(() => connect(resolveTarget({ kubeconfig: file }, {})).close(), {
+      message:
+        'the proxy-url socks5://127.0.0.1:1080 of context "socks" uses socks5, and only http and https proxies are supported; use an HTTP proxy or reach the cluster directly',
+    });
+  });
+});
+
+describe("credentialsFor without a server", () => {
+  test("client certificate files, basic auth and impersonation headers as kubectl sends them", async () => {
+    writeFileSync(join(t.dir, "client.crt"), "CERT PEM");
+    writeFileSync(join(t.dir, "client.key"), "KEY PEM");
+    const file = kubeconfigWith("cert", {
+      "client-certificate": "client.crt",
+      "client-key": "client.key",
+      username: "ann",
+      password: "secret",
+      as: "bob",
+      "as-groups": ["devs", "ops"],
+    });
+    const got = await credentialsFor(resolveTarget({ kubeconfig: file }, {})).get();
+    assert.equal(got.cert, "CERT PEM");
+    assert.equal(got.key, "KEY PEM");
+    assert.equal(got.headers.Authorization, `Basic ${Buffer.from("ann:secret").toString("base64")}`);
+    assert.equal(got.headers["Impersonate-User"], "bob");
+    assert.deepEqual(got.headers["Impersonate-Group"], ["devs", "ops"]);
+  });
+
+  test("an unreadable client key names the file and the user", () => {
+    const file = kubeconfigWith("bad-key", { "client-certificate-data": "eA==", "client-key": "nope.key" });
+    assert.throws(() => credentialsFor(resolveTarget({ kubeconfig: file }, {})), {
+      message: `cannot read client-key ${join(t.dir, "nope.key")} of user "someone" of context "bad-key" (ENOENT); fix the path in your kubeconfig`,
+    });
+  });
+
+  test("an ExecCredential of another apiVersion, or without a credential, is refused", () => {
+    const v1 = "client.authentication.k8s.io/v1";
+    assert.throws(
+      () => parseExecCredential(credential("x"), "client.authentication.k8s.io/v1beta1"),
+      /apiVersion/,
+    );
+    assert.throws(
+      () => parseExecCredential(JSON.stringify({ apiVersion: v1, kind: "ExecCredential", status: {} }), v1),
+      /neither a token/,
+    );
+    const parsed = parseExecCredential(
+      JSON.stringify({
+        apiVersion: v1,
+        kind: "ExecCredential",
+        status: { token: "abc", expirationTimestamp: "2030-01-01T00:00:00Z" },
+      }),
+      v1,
+    );
+    assert.deepEqual(parsed, {
+      token: "abc",
+      cert: undefined,
+      key: undefined,
+      expiresAt: Date.parse("2030-01-01T00:00:00Z"),
+    });
+  });
+});
