@@ -227,8 +227,7 @@ function list(ctx: RequestContext, request: ResourceRequest, watch: boolean): vo
     );
     return;
   }
-  const { items, resourceVersion } = objects.list(r, request.namespace);
-  const selected = items.filter(matches);
+  const { items: selected, resourceVersion } = objects.list(r, request.namespace, matches);
   ctx.send(
     200,
     table

@@ -66,10 +66,14 @@ export class ObjectService {
     return this.store.get(storageKey(r), scope(r, namespace), name);
   }
 
-  list(r: ResourceType, namespace: string | undefined): { items: KubeObject[]; resourceVersion: string } {
+  list(
+    r: ResourceType,
+    namespace: string | undefined,
+    matches?: (object: KubeObject) => boolean,
+  ): { items: KubeObject[]; resourceVersion: string } {
     // Read the revision first: anything written after it will be replayed to a watch from it.
     const resourceVersion = String(this.store.revision);
-    return { items: this.store.list(storageKey(r), scope(r, namespace)), resourceVersion };
+    return { items: this.store.list(storageKey(r), scope(r, namespace), matches), resourceVersion };
   }
 
   create(

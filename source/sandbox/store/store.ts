@@ -61,13 +61,20 @@ export class Store {
     return found ? structuredClone(found) : undefined;
   }
 
-  /** All objects of a resource, in one namespace or (namespace undefined) everywhere. */
-  list(resource: string, namespace?: string): KubeObject[] {
+  /**
+   * All objects of a resource, in one namespace or (namespace undefined) everywhere; with
+   * `matches`, only those it accepts, tested before copying (a selector over thousands of pods
+   * should cost what the few it selects cost).
+   */
+  list(resource: string, namespace?: string, matches?: (object: KubeObject) => boolean): KubeObject[] {
     const all = this.#objects.get(resource);
     if (!all) return [];
     const out: KubeObject[] = [];
     for (const object of all.values()) {
-      if (namespace === undefined || object.metadata.namespace === namespace)
+      if (
+        (namespace === undefined || object.metadata.namespace === namespace) &&
+        (!matches || matches(object))
+      )
         out.push(structuredClone(object));
     }
     return out.sort(byNamespaceAndName);
