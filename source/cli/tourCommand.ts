@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { EXIT, UserError } from "./errors.ts";
 import type { TargetFlags } from "./flags.ts";
 
@@ -37,6 +38,7 @@ export async function runTourCommand(
     !flags.plain && process.stdin.isTTY === true && process.stdout.isTTY === true && !env.CI;
   if (!interactive) return plainTour(flags);
 
+  keepYoungGenerationSmall();
   // Ink and React load only here, so status, run and the plain tour never parse them.
   const { runInteractiveTour } = await import("../ui/runTour.tsx");
   return runInteractiveTour({
@@ -133,6 +135,17 @@ async function startSandboxFile(speed: number): Promise<{ kubeconfig: string; st
       process.off("exit", remove);
     },
   };
+}
+
+/**
+ * The tour stays open for hours doing little, but what it keeps across collections (snapshots,
+ * samples) makes V8 grow the young generation step by step to its maximum: measured, RSS went
+ * from 150 to 240 MB in 30 minutes with a live heap of 24 MB throughout. Without growth the
+ * young generation keeps its first size; that costs more frequent (small) scavenges, which at
+ * 4 samples a second is noise. V8 reads this flag whenever it would grow the space.
+ */
+function keepYoungGenerationSmall(): void {
+  setFlagsFromString("--semi-space-growth-factor=1");
 }
 
 function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
