@@ -1,10 +1,11 @@
 import { Text } from "ink";
+import { memo } from "react";
 import { useTheme } from "../context.ts";
 import { toneProps } from "../theme.ts";
 import type { Line } from "../view.ts";
 
 /** One prepared line: its segments in their tones, never wrapped (the view already fitted it). */
-export function LineView({ line }: { line: Line }) {
+function LineViewOf({ line }: { line: Line }) {
   const theme = useTheme();
   if (line.length === 0) return <Text> </Text>;
   return (
@@ -20,6 +21,12 @@ export function LineView({ line }: { line: Line }) {
   );
 }
 
+/**
+ * The view builds new line arrays for every frame; most lines read the same as before. Comparing
+ * their text spares React and Ink redrawing them, which is most of what an idle tour costs.
+ */
+export const LineView = memo(LineViewOf, (before, after) => sameSegments(before.line, after.line));
+
 export function Lines({ lines }: { lines: Line[] }) {
   return (
     <>
@@ -28,5 +35,16 @@ export function Lines({ lines }: { lines: Line[] }) {
         <LineView key={index} line={line} />
       ))}
     </>
+  );
+}
+
+/** Same text in the same tones, segment by segment. */
+export function sameSegments(
+  a: readonly { text: string; tone: string }[],
+  b: readonly { text: string; tone: string }[],
+) {
+  return (
+    a === b ||
+    (a.length === b.length && a.every((part, i) => part.text === b[i]?.text && part.tone === b[i]?.tone))
   );
 }
