@@ -208,7 +208,8 @@ async function main(): Promise<void> {
     }
 
     await sleep(3_000);
-    const idleSeconds = Math.min(10, DURATION_S);
+    // Long enough that the 2 s frames and 250 ms samples average out.
+    const idleSeconds = Math.min(30, Math.max(10, DURATION_S));
     const cpuBefore = cpuSeconds(pid);
     await sleep(idleSeconds * 1000);
     const idleCpu = ((cpuSeconds(pid) - cpuBefore) / idleSeconds) * 100;

@@ -29,10 +29,17 @@ export interface FeedOptions {
    * need not move four times a second, and drawing is most of what an idle tour costs.
    */
   samplesIntervalMs?: number;
-  /** How often ages are brought up to date when nothing else changes. */
+  /**
+   * How often ages are brought up to date when nothing else changes. Every 2 s, as k9s does:
+   * a frame costs Ink a full layout of the screen, and a tour left open on young pods would
+   * otherwise draw every second for ten minutes.
+   */
   clockMs?: number;
   now?: () => number;
 }
+
+/** Frames of samples and ages alone come at most this often. */
+const IDLE_FRAME_MS = 2_000;
 
 export class SnapshotFeed {
   #state: FeedState;
@@ -41,6 +48,9 @@ export class SnapshotFeed {
   #timer: NodeJS.Timeout | undefined;
   #timerUrgent = false;
   #clock: NodeJS.Timeout | undefined;
+  #clockMs: number;
+  /** The age and restart texts of the state on screen, so a tick computes only the new ones. */
+  #timeTexts: { snapshot: Snapshot; texts: string } | undefined;
   #lastFlush = Number.NEGATIVE_INFINITY;
   #listeners = new Set<() => void>();
   #unsubscribe: () => void;
@@ -50,13 +60,14 @@ export class SnapshotFeed {
 
   constructor(source: SnapshotSource, options: FeedOptions = {}) {
     this.#interval = options.intervalMs ?? 50;
-    this.#samplesInterval = Math.max(this.#interval, options.samplesIntervalMs ?? 1_000);
+    this.#samplesInterval = Math.max(this.#interval, options.samplesIntervalMs ?? IDLE_FRAME_MS);
     this.#now = options.now ?? Date.now;
     const first = source.snapshot();
     this.#state = { snapshot: first, configChangedAt: 0 };
     this.#signature = configSignature(first);
     this.#unsubscribe = source.subscribe((snapshot) => this.#offer(snapshot));
-    const clockMs = options.clockMs ?? 1_000;
+    const clockMs = options.clockMs ?? IDLE_FRAME_MS;
+    this.#clockMs = clockMs;
     if (clockMs > 0) {
       this.#clock = setInterval(() => this.#tick(), clockMs);
       // The clock alone must never keep the process alive after the UI is gone.
@@ -103,10 +114,12 @@ export class SnapshotFeed {
     if (this.#pending || this.#timer) return;
     const now = this.#now();
     const current = this.#state.snapshot;
-    if (current.pods.length === 0 || now - current.now < 1_000) return;
-    // Only ages move with time alone: every second while they read "45s" or "3m20s", once a
+    if (current.pods.length === 0 || now - current.now < Math.min(this.#clockMs, 1_000)) return;
+    // Only ages move with time alone: every tick while they read "45s" or "3m20s", once a
     // minute or less after that, so a tour left open on an old namespace draws next to nothing.
-    if (timeTexts(current, current.now) === timeTexts(current, now)) return;
+    if (this.#timeTexts?.snapshot !== current)
+      this.#timeTexts = { snapshot: current, texts: timeTexts(current, current.now) };
+    if (this.#timeTexts.texts === timeTexts(current, now)) return;
     this.#offer({ ...current, now });
   }
 

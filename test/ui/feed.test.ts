@@ -123,4 +123,23 @@ describe("the snapshot feed", () => {
     advance(120_000);
     assert.equal(quietFrames, 1, "closed feeds stay quiet");
   });
+
+  test("by default ages and samples alone redraw every 2 s, not every second", () => {
+    const created = Date.parse(deployed().pods[0]!.metadata.creationTimestamp!);
+    clock = created + 30_000;
+    const source = new Source(deployed({ now: clock }));
+    const feed = new SnapshotFeed(source, { now: () => clock });
+    let frames = 0;
+    feed.subscribe(() => frames++);
+    advance(1_000);
+    assert.equal(frames, 0);
+    advance(1_000);
+    assert.equal(frames, 1);
+    source.emit({ ...source.snapshot(), samples: [...source.snapshot().samples], now: clock });
+    advance(1_000);
+    assert.equal(frames, 1, "a sample a second after a frame waits");
+    advance(1_000);
+    assert.equal(frames, 2);
+    feed.close();
+  });
 });
