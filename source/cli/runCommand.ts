@@ -69,11 +69,14 @@ export async function runTour(flags: RunFlags): Promise<number> {
         current = stage.id;
         say(`[${index + 1}/${last + 1}] ${stage.id}: ${stage.title}`);
         const before = stage.check(session.snapshot());
+        let applied: Snapshot | undefined;
         if (before.state !== "done") {
           await session.runStage(stage.id);
+          // What the watches showed as the writes returned: their events are still on the way.
+          applied = session.snapshot();
           if (stage.id === "verify" || stage.id === "route-v1") await session.burst(10);
         }
-        const check = await settle(session, stage.id, (detail) => say(`      ${detail}`));
+        const check = await settle(session, stage.id, applied, (detail) => say(`      ${detail}`));
         outcomes.push({ id: stage.id, title: stage.title, ...check });
         if (check.state !== "done") {
           say(`      FAILED: ${check.detail}${check.fix ? `; ${check.fix}` : ""}`);
@@ -113,11 +116,14 @@ export async function runTour(flags: RunFlags): Promise<number> {
 
 /**
  * Waits for a stage's check to say done, reporting each new detail. Gives up when it stays
- * failed for FAILED_GRACE_MS or the stage's time runs out, with the last check it saw.
+ * failed for FAILED_GRACE_MS or the stage's time runs out, with the last check it saw. The
+ * snapshot from before the stage's own writes arrived (`stale`) is not reported: it would say
+ * "namespace does not exist yet" right after creating it.
  */
 async function settle(
   session: TourSession,
   id: StageId,
+  stale: Snapshot | undefined,
   progress: (detail: string) => void,
 ): Promise<StageCheck> {
   const stage = STAGES.find((s) => s.id === id);
@@ -127,7 +133,7 @@ async function settle(
   let latest = stage.check(session.snapshot());
   const decided = (snapshot: Snapshot) => {
     latest = stage.check(snapshot);
-    if (latest.state !== "done" && latest.detail !== lastDetail) {
+    if (latest.state !== "done" && snapshot !== stale && latest.detail !== lastDetail) {
       lastDetail = latest.detail;
       progress(latest.detail);
     }

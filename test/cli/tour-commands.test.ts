@@ -30,6 +30,10 @@ describe("the tour engine on a fresh namespace", () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /\[5\/5\] route-v1/);
     assert.match(run.stdout, /All 5 stages done\. GATEWAY_URL=127\.0\.0\.1:\d+/);
+    // Progress comes from what the watches saw after the stage's own writes, never before them.
+    const inject = run.stdout.slice(run.stdout.indexOf("[1/5]"), run.stdout.indexOf("[2/5]"));
+    assert.match(inject, /namespace\/fresh created/);
+    assert.doesNotMatch(inject, /does not exist/);
 
     const status = await bookinfo(env.kubeconfig, "status", "-n", "fresh", "-o", "json", "--samples", "30");
     assert.equal(status.code, 0, status.stderr);
