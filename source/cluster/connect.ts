@@ -5,7 +5,7 @@ import { http } from "../nodeHttp.ts";
 import { type CredentialSource, credentialsFor } from "./credentials.ts";
 import { type Attempt, ClusterError, explain } from "./errors.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
-import { proxyAgent } from "./proxy.ts";
+import { proxyAgent, proxyFor } from "./proxy.ts";
 
 /** Long enough for a slow control plane, short enough that nothing seems to hang. */
 export const REQUEST_TIMEOUT_MS = 20_000;
@@ -53,7 +53,7 @@ export interface ConnectionOptions {
   key?: string;
   rejectUnauthorized: boolean;
   servername?: string;
-  /** Set when the kubeconfig names a proxy-url. */
+  /** Set when a proxy is in the way (proxy-url, HTTPS_PROXY). */
   agent?: HttpAgent;
 }
 
@@ -93,16 +93,20 @@ export interface Cluster {
  * One keep-alive connection pool per cluster on Node's own https, TLS and credentials from the
  * kubeconfig: the requests of a `status` share two or three connections instead of one each.
  */
-export function connect(target: ResolvedTarget): Cluster {
+export function connect(
+  target: ResolvedTarget,
+  env: Record<string, string | undefined> = process.env,
+): Cluster {
   const { server } = target;
   const secure = !server.startsWith("http:");
+  const proxy = proxyFor(server, target.cluster.proxyUrl, target.context, env);
   const tls = tlsOptions(target);
   const credentials: CredentialSource = credentialsFor(target);
   const discovery = new Map<string, Promise<Map<string, ApiResource>>>();
   const open = new Set<{ destroy(): void }>();
   const newPool = (): HttpAgent =>
-    target.cluster.proxyUrl
-      ? proxyAgent(target.cluster.proxyUrl, secure, target.context)
+    proxy
+      ? proxyAgent(proxy, secure)
       : new (secure ? https.Agent : http.Agent)({ keepAlive: true, scheduling: "lifo" });
   // Made now, so a proxy-url we cannot use fails before anything is attempted.
   let agent: HttpAgent | undefined = newPool();
@@ -217,7 +221,7 @@ export function connect(target: ResolvedTarget): Cluster {
         ...tls,
         cert,
         key,
-        ...(target.cluster.proxyUrl ? { agent: pool() } : {}),
+        ...(proxy ? { agent: pool() } : {}),
       };
     },
     async probe(timeoutMs = PROBE_TIMEOUT_MS) {

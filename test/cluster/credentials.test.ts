@@ -63,6 +63,26 @@ const credential = (token: string) =>
     status: { token },
   });
 
+/** An HTTP CONNECT proxy that sends every tunnel to the sandbox's port on 127.0.0.1. */
+async function connectProxy(): Promise<{ url: string; connects: string[]; close(): void }> {
+  const connects: string[] = [];
+  const proxy: Server = createServer();
+  proxy.on("connect", (request, socket, head) => {
+    connects.push(request.url ?? "");
+    const port = Number((request.url ?? "").split(":").at(-1));
+    const upstream = netConnect(port, "127.0.0.1", () => {
+      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(socket).pipe(upstream);
+    });
+    upstream.on("error", () => socket.destroy());
+    socket.on("error", () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const { port } = proxy.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, connects, close: () => proxy.close() };
+}
+
 async function withCluster<T>(file: string, use: (cluster: Cluster) => Promise<T>): Promise<T> {
   const cluster = connect(resolveTarget({ kubeconfig: file }, {}));
   try {
@@ -166,29 +186,49 @@ describe("credentials from the kubeconfig reach the API server", () => {
   });
 
   test("a proxy-url: requests go through an HTTP CONNECT tunnel", async () => {
-    const connects: string[] = [];
-    const proxy: Server = createServer();
-    proxy.on("connect", (request, socket, head) => {
-      connects.push(request.url ?? "");
-      const [host, port] = (request.url ?? "").split(":");
-      const upstream = netConnect(Number(port), host, () => {
-        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-        upstream.write(head);
-        upstream.pipe(socket).pipe(upstream);
-      });
-      upstream.on("error", () => socket.destroy());
-      socket.on("error", () => upstream.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const proxy = await connectProxy();
     try {
-      const port = (proxy.address() as { port: number }).port;
-      const file = kubeconfigWith(
-        "proxied",
-        { token: t.sandbox.adminToken },
-        { "proxy-url": `http://127.0.0.1:${port}` },
-      );
+      const file = kubeconfigWith("proxied", { token: t.sandbox.adminToken }, { "proxy-url": proxy.url });
       assert.ok((await withCluster(file, listNamespaces)) > 0);
-      assert.equal(connects[0], new URL(t.sandbox.server).host);
+      assert.equal(proxy.connects[0], new URL(t.sandbox.server).host);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test("HTTPS_PROXY is used for a remote server, and NO_PROXY or a loopback address bypass it", async () => {
+    const proxy = await connectProxy();
+    // A name only the proxy can reach (it sends it to the sandbox); TLS still checks "localhost".
+    const remote = `https://bookinfo-sandbox.test:${new URL(t.sandbox.server).port}`;
+    const file = kubeconfigWith(
+      "behind-proxy",
+      { token: t.sandbox.adminToken },
+      { server: remote, "tls-server-name": "localhost" },
+    );
+    const target = resolveTarget({ kubeconfig: file }, {});
+    const viaEnv = async (env: Record<string, string>) => {
+      const cluster = connect(target, env);
+      try {
+        return await listNamespaces(cluster);
+      } finally {
+        await cluster.close();
+      }
+    };
+    try {
+      assert.ok((await viaEnv({ HTTPS_PROXY: proxy.url })) > 0);
+      assert.deepEqual(proxy.connects, [`bookinfo-sandbox.test:${new URL(t.sandbox.server).port}`]);
+      // Direct, the name does not resolve (.test never does).
+      await assert.rejects(viaEnv({ https_proxy: proxy.url, NO_PROXY: "example.com,.test" }), (error) =>
+        ["ENOTFOUND", "EAI_AGAIN"].includes((error as NodeJS.ErrnoException).code ?? ""),
+      );
+      assert.equal(proxy.connects.length, 1, "NO_PROXY went direct");
+      const local = connect(resolveTarget({ kubeconfig: t.kubeconfig }, {}), { HTTPS_PROXY: proxy.url });
+      try {
+        assert.ok((await listNamespaces(local)) > 0);
+      } finally {
+        await local.close();
+      }
+      assert.equal(proxy.connects.length, 1, "127.0.0.1 went direct");
     } finally {
       proxy.close();
     }
