@@ -1,6 +1,11 @@
 // Bundles the CLI for fast start-up: one entry plus a chunk per command, so a command parses
 // only what it uses instead of ~1,300 modules.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// Chunk names carry content hashes: without a clean start, every build leaves the last one's
+// chunks behind, and they would ship in the package.
+rmSync("dist", { recursive: true, force: true });
 
 await build({
   entryPoints: { "kubectl-bookinfo": "source/cli/main.ts" },
