@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import https from "node:https";
 import { http } from "../nodeHttp.ts";
-import { type CredentialSource, credentialsFor } from "./credentials.ts";
+import { type CredentialSource, type Credentials, credentialsFor } from "./credentials.ts";
 import { type Attempt, ClusterError, explain } from "./errors.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
 import { proxyAgent, proxyFor } from "./proxy.ts";
@@ -121,8 +121,9 @@ export function connect(
     path: string,
     options: RequestOptions,
     signal: AbortSignal,
-  ): Promise<IncomingMessage> {
-    const { headers, cert, key } = await credentials.get();
+  ): Promise<{ response: IncomingMessage; sentWith: Credentials }> {
+    const sentWith = await credentials.get();
+    const { headers, cert, key } = sentWith;
     const body =
       options.body === undefined
         ? undefined
@@ -130,7 +131,7 @@ export function connect(
           ? options.body
           : JSON.stringify(options.body);
     signal.throwIfAborted();
-    return new Promise<IncomingMessage>((resolve, reject) => {
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const request = (secure ? https : http).request(urlFor(server, path, options.query), {
         method,
         agent: pool(),
@@ -164,6 +165,7 @@ export function connect(
       });
       request.end(body);
     });
+    return { response, sentWith };
   }
 
   /** send, once more with fresh plugin credentials after a 401, as client-go does. */
@@ -173,10 +175,10 @@ export function connect(
     options: RequestOptions,
     signal: AbortSignal,
   ): Promise<IncomingMessage> {
-    const response = await send(method, path, options, signal);
-    if (response.statusCode !== 401 || !credentials.refresh()) return response;
+    const { response, sentWith } = await send(method, path, options, signal);
+    if (response.statusCode !== 401 || !credentials.refresh(sentWith)) return response;
     response.resume();
-    return send(method, path, options, signal);
+    return (await send(method, path, options, signal)).response;
   }
 
   async function request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {

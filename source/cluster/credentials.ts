@@ -9,15 +9,18 @@ export interface Credentials {
   /** PEM client certificate and key, when the user authenticates with one. */
   cert?: string;
   key?: string;
+  /** Which run of the credential plugin these came from, for refresh(). */
+  generation?: number;
 }
 
 export interface CredentialSource {
   get(): Promise<Credentials>;
   /**
-   * After a 401: forget what a credential plugin answered, so the next get() asks it again.
-   * True when that may help (the user has a plugin), as client-go retries once then.
+   * After a 401 for these credentials: forget what a credential plugin answered (unless a newer
+   * answer came meanwhile), so the next get() asks it again. True when that may help (the user
+   * has a plugin or a tokenFile), as client-go retries once then.
    */
-  refresh(): boolean;
+  refresh(used: Credentials): boolean;
 }
 
 /** How long a tokenFile is trusted before it is read again (client-go: one minute). */
@@ -37,7 +40,29 @@ export function credentialsFor(target: ResolvedTarget): CredentialSource {
   const who = `user "${target.userName}" of context "${target.context}"`;
   const fixed = staticCredentials(target, who);
   let tokenFile: { token: string; readAt: number } | undefined;
+  // One run of the plugin at a time, shared by every request that needs it meanwhile: a status
+  // sends a dozen requests at once, and a plugin may open a browser to log in.
   let plugin: Promise<PluginCredential> | undefined;
+  let generation = 0;
+
+  const pluginCredential = async (exec: ExecConfig): Promise<PluginCredential> => {
+    const pending = plugin;
+    if (pending) {
+      // A failed run fails everyone who waited for it; the next request starts a new one.
+      const current = await pending;
+      if (current.expiresAt === undefined || current.expiresAt - EXPIRY_MARGIN_MS > Date.now())
+        return current;
+      if (plugin === pending) plugin = undefined;
+      return pluginCredential(exec);
+    }
+    const run = runExecPlugin(exec, target, who);
+    plugin = run;
+    generation++;
+    run.catch(() => {
+      if (plugin === run) plugin = undefined;
+    });
+    return run;
+  };
 
   return {
     async get() {
@@ -49,19 +74,7 @@ export function credentialsFor(target: ResolvedTarget): CredentialSource {
         headers.Authorization = `Bearer ${tokenFile.token}`;
       }
       if (user.exec) {
-        const exec = user.exec;
-        let current = plugin ? await plugin.catch(() => undefined) : undefined;
-        if (
-          !current ||
-          (current.expiresAt !== undefined && current.expiresAt - EXPIRY_MARGIN_MS < Date.now())
-        ) {
-          plugin = runExecPlugin(exec, target, who);
-          // A failed run is not remembered: the next request tries the plugin again.
-          plugin.catch(() => {
-            plugin = undefined;
-          });
-          current = await plugin;
-        }
+        const current = await pluginCredential(user.exec);
         if (current.token) headers.Authorization = `Bearer ${current.token}`;
         if (current.cert && current.key) {
           cert = current.cert;
@@ -72,12 +85,15 @@ export function credentialsFor(target: ResolvedTarget): CredentialSource {
         const authorization = await authProviderHeader(target, who);
         if (authorization) headers.Authorization = authorization;
       }
-      return { headers, cert, key };
+      return { headers, cert, key, generation };
     },
-    refresh() {
+    refresh(used) {
       if (!user.exec && !user.tokenFile && !user.authProvider) return false;
-      plugin = undefined;
-      tokenFile = undefined;
+      // Many requests refused at once ask for one new run, not one each.
+      if (used.generation === generation) {
+        plugin = undefined;
+        tokenFile = undefined;
+      }
       return true;
     },
   };
