@@ -55,6 +55,8 @@ export interface ConnectionOptions {
   servername?: string;
   /** Set when a proxy is in the way (proxy-url, HTTPS_PROXY). */
   agent?: HttpAgent;
+  /** Which credentials these are, for renewCredentials(). */
+  generation?: number;
 }
 
 export interface ServerVersion {
@@ -79,6 +81,11 @@ export interface Cluster {
   stream(path: string, options?: StreamOptions): Promise<IncomingMessage>;
   /** TLS, auth headers and proxy of this cluster, for a connection made elsewhere. */
   connection(): Promise<ConnectionOptions>;
+  /**
+   * The server refused `used` with 401: true when fresh credentials may help (a credential
+   * plugin or tokenFile), and then the next connection() asks for them.
+   */
+  renewCredentials(used: ConnectionOptions): boolean;
   /** GET /version within a short budget: the server's version, or a ClusterError saying why not. */
   probe(timeoutMs?: number): Promise<ServerVersion>;
   /** Discovery of one kind (cached per group version), like kubectl's REST mapper. */
@@ -217,8 +224,9 @@ export function connect(
     request,
     stream,
     async connection() {
-      const { headers, cert, key } = await credentials.get();
+      const { headers, cert, key, generation } = await credentials.get();
       return {
+        generation,
         headers: { ...headers, "User-Agent": USER_AGENT },
         ...tls,
         cert,
@@ -226,6 +234,7 @@ export function connect(
         ...(proxy ? { agent: pool() } : {}),
       };
     },
+    renewCredentials: (used) => credentials.refresh(used),
     async probe(timeoutMs = PROBE_TIMEOUT_MS) {
       try {
         return await request<ServerVersion>("GET", "/version", { timeoutMs });

@@ -20,7 +20,7 @@ export interface CredentialSource {
    * answer came meanwhile), so the next get() asks it again. True when that may help (the user
    * has a plugin or a tokenFile), as client-go retries once then.
    */
-  refresh(used: Credentials): boolean;
+  refresh(used: Pick<Credentials, "generation">): boolean;
 }
 
 /** How long a tokenFile is trusted before it is read again (client-go: one minute). */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { createServer, type Socket } from "node:net";
 import WebSocket, { type RawData } from "ws";
 import type { Pod } from "../model/kube.ts";
-import type { Cluster } from "./connect.ts";
+import type { Cluster, ConnectionOptions } from "./connect.ts";
 import { type Attempt, ClusterError, firstLine } from "./errors.ts";
 
 /** A pod's port, as `kubectl port-forward pod/NAME -n NAMESPACE LOCAL:PORT` names it. */
@@ -264,44 +264,64 @@ async function openTunnel(
   onSocket: (ws: WebSocket) => void,
 ): Promise<WebSocket> {
   try {
-    const { headers, ...tls } = await cluster.connection();
-    const ws = new WebSocket(tunnelUrl(cluster.target.server, target), CHANNEL_PROTOCOLS, {
-      ...tls,
-      // ws passes headers on to Node untouched, which sends an array as repeated headers.
-      headers: headers as Record<string, string>,
-      handshakeTimeout: timeoutMs,
-      perMessageDeflate: false,
-    });
-    onSocket(ws);
-    return await new Promise<WebSocket>((resolve, reject) => {
-      ws.once("open", () => resolve(ws));
-      // Before the upgrade this fails the tunnel; after it, "close" follows and says the rest.
-      ws.on("error", reject);
-      ws.once("unexpected-response", (_request, response) => {
-        void readBody(response).then((body) => {
-          reject(new UpgradeRefused(response.statusCode ?? 0, body));
-          ws.terminate();
-        });
-      });
-      const portPending = [true, true];
-      ws.on("message", (data: RawData, isBinary: boolean) => {
-        if (!isBinary) return;
-        // A Buffer: binaryType is left at "nodebuffer".
-        const frame = data as Buffer;
-        const channel = frame[0];
-        if (channel !== DATA && channel !== ERROR) return;
-        // kubelet starts each channel with the port number (2 bytes), not part of the stream.
-        let payload = frame.subarray(1);
-        if (portPending[channel]) {
-          portPending[channel] = false;
-          payload = payload.subarray(2);
-        }
-        if (payload.length > 0) receive(channel, payload);
-      });
-    });
+    try {
+      return await dial(cluster, target, timeoutMs, receive, onSocket, await cluster.connection());
+    } catch (error) {
+      // A plugin's token can lapse between two tunnels: one more try with a fresh one, as requests do.
+      if (
+        !(error instanceof UpgradeRefused && error.code === 401 && cluster.renewCredentials(error.sentWith))
+      )
+        throw error;
+      return await dial(cluster, target, timeoutMs, receive, onSocket, await cluster.connection());
+    }
   } catch (error) {
     throw explainTunnel(error, cluster, target, timeoutMs);
   }
+}
+
+function dial(
+  cluster: Cluster,
+  target: PortForwardTarget,
+  timeoutMs: number,
+  receive: Receiver,
+  onSocket: (ws: WebSocket) => void,
+  connection: ConnectionOptions,
+): Promise<WebSocket> {
+  const { headers, generation: _, ...tls } = connection;
+  const ws = new WebSocket(tunnelUrl(cluster.target.server, target), CHANNEL_PROTOCOLS, {
+    ...tls,
+    // ws passes headers on to Node untouched, which sends an array as repeated headers.
+    headers: headers as Record<string, string>,
+    handshakeTimeout: timeoutMs,
+    perMessageDeflate: false,
+  });
+  onSocket(ws);
+  return new Promise<WebSocket>((resolve, reject) => {
+    ws.once("open", () => resolve(ws));
+    // Before the upgrade this fails the tunnel; after it, "close" follows and says the rest.
+    ws.on("error", reject);
+    ws.once("unexpected-response", (_request, response) => {
+      void readBody(response).then((body) => {
+        reject(new UpgradeRefused(response.statusCode ?? 0, body, connection));
+        ws.terminate();
+      });
+    });
+    const portPending = [true, true];
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      if (!isBinary) return;
+      // A Buffer: binaryType is left at "nodebuffer".
+      const frame = data as Buffer;
+      const channel = frame[0];
+      if (channel !== DATA && channel !== ERROR) return;
+      // kubelet starts each channel with the port number (2 bytes), not part of the stream.
+      let payload = frame.subarray(1);
+      if (portPending[channel]) {
+        portPending[channel] = false;
+        payload = payload.subarray(2);
+      }
+      if (payload.length > 0) receive(channel, payload);
+    });
+  });
 }
 
 function tunnelUrl(server: string, target: PortForwardTarget): string {
@@ -331,10 +351,13 @@ function sendUp(socket: Socket, ws: WebSocket): void {
 class UpgradeRefused extends Error {
   readonly code: number;
   readonly body: string;
-  constructor(code: number, body: string) {
+  /** The credentials the refused upgrade carried. */
+  readonly sentWith: ConnectionOptions;
+  constructor(code: number, body: string, sentWith: ConnectionOptions) {
     super(`the API server refused the port-forward upgrade (HTTP ${code})`);
     this.code = code;
     this.body = body;
+    this.sentWith = sentWith;
   }
 }
 

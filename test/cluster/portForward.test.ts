@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Agent, get, request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -293,6 +293,49 @@ describe("a port-forward to a Bookinfo pod", () => {
       assert.deepEqual(Object.fromEntries(Object.keys(posted).map((key) => [key, echoed[key]])), posted);
     } finally {
       await forward.close();
+    }
+  });
+
+  test("a tunnel refused with 401 is tried once more with a fresh token from the credential plugin", async () => {
+    const calls = join(t.env.dir, "pf-plugin-calls");
+    const plugin = join(t.env.dir, "pf-plugin");
+    const credential = (token: string) =>
+      JSON.stringify({
+        apiVersion: "client.authentication.k8s.io/v1",
+        kind: "ExecCredential",
+        status: { token },
+      });
+    writeFileSync(calls, "");
+    writeFileSync(
+      plugin,
+      `#!/usr/bin/env node
+       const fs = require("fs"); fs.appendFileSync(${JSON.stringify(calls)}, "x");
+       const first = fs.readFileSync(${JSON.stringify(calls)}, "utf8").length === 1;
+       process.stdout.write(first ? ${JSON.stringify(credential("lapsed"))} : ${JSON.stringify(credential(t.env.sandbox.adminToken))});`,
+      { mode: 0o755 },
+    );
+    const target = resolveTarget({ kubeconfig: t.env.kubeconfig, context: ADMIN }, {});
+    const cluster = connectCluster({
+      ...target,
+      user: { exec: { command: plugin, apiVersion: "client.authentication.k8s.io/v1" } },
+    });
+    const ratings = ([...t.env.sandbox.store.peek("pods", t.ns)] as Pod[]).find(
+      (p) => p.metadata.labels?.app === "ratings",
+    )!;
+    try {
+      const forward = await openPortForward(cluster, {
+        namespace: t.ns,
+        pod: ratings.metadata.name!,
+        port: 9080,
+      });
+      try {
+        assert.equal((await fetchVia(`${forward.url}/health`, false)).status, 200);
+      } finally {
+        await forward.close();
+      }
+      assert.equal(readFileSync(calls, "utf8"), "xx", "one run for the lapsed token, one for the fresh one");
+    } finally {
+      await cluster.close();
     }
   });
 
