@@ -156,14 +156,20 @@ export function connect(
         },
       });
       open.add(request);
+      let answered = false;
       const onAbort = () => request.destroy(signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });
       request.once("close", () => {
         open.delete(request);
         signal.removeEventListener("abort", onAbort);
       });
-      request.once("error", (error) => reject(signal.aborted ? signal.reason : error));
+      request.once("error", (error) => {
+        if (signal.aborted) return reject(signal.reason);
+        // Marked, so the caller can tell a keep-alive connection the server had already closed.
+        reject(request.reusedSocket && !answered ? Object.assign(error, { staleConnection: true }) : error);
+      });
       request.once("response", (response) => {
+        answered = true;
         // From here the caller's reading decides: a watch must outlive the wait for its headers.
         signal.removeEventListener("abort", onAbort);
         open.add(response);
@@ -175,14 +181,21 @@ export function connect(
     return { response, sentWith };
   }
 
-  /** send, once more with fresh plugin credentials after a 401, as client-go does. */
+  /**
+   * send, once more on a fresh connection when a kept-alive one turns out closed by the server
+   * (it may have timed it out while the tour sat idle; not for POST, which might have landed), and
+   * once more with fresh plugin credentials after a 401, as client-go does.
+   */
   async function sendWithRetry(
     method: HttpMethod,
     path: string,
     options: RequestOptions,
     signal: AbortSignal,
   ): Promise<IncomingMessage> {
-    const { response, sentWith } = await send(method, path, options, signal);
+    const { response, sentWith } = await send(method, path, options, signal).catch((error: unknown) => {
+      if (method === "POST" || !(error as { staleConnection?: boolean }).staleConnection) throw error;
+      return send(method, path, options, signal);
+    });
     if (response.statusCode !== 401 || !credentials.refresh(sentWith)) return response;
     response.resume();
     return (await send(method, path, options, signal)).response;

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { dump } from "js-yaml";
 import { ApiError, type Cluster, connect } from "../../source/cluster/connect.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
 import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
@@ -69,4 +73,42 @@ test("close() ends open streams, and the next request opens a new connection", a
   await closed;
   const version = await cluster.probe();
   assert.match(version.gitVersion, /^v1\./);
+});
+
+test("a kept-alive connection the server already dropped is retried on a new one, except for POST", async () => {
+  // Answers the first request on each connection; drops the connection at the second, as a
+  // server does when its idle timeout and our reuse cross.
+  const seen = new WeakMap<object, number>();
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    const count = (seen.get(req.socket) ?? 0) + 1;
+    seen.set(req.socket, count);
+    if (count > 1) return req.socket.destroy();
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify({ major: "1", minor: "32", gitVersion: "v1.32.0" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const file = join(t.dir, "plain-http.yaml");
+  const { port } = server.address() as { port: number };
+  writeFileSync(
+    file,
+    dump({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "plain",
+      clusters: [{ name: "plain", cluster: { server: `http://127.0.0.1:${port}` } }],
+      contexts: [{ name: "plain", context: { cluster: "plain" } }],
+    }),
+  );
+  const plain = connect(resolveTarget({ kubeconfig: file }, {}));
+  try {
+    await plain.request("GET", "/version");
+    await plain.request("GET", "/version");
+    assert.equal(requests, 3, "the second GET went out twice: on the old connection, then a new one");
+    await assert.rejects(plain.request("POST", "/version", { body: {} }), { code: "ECONNRESET" });
+  } finally {
+    await plain.close();
+    server.close();
+  }
 });
