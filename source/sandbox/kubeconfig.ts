@@ -2,12 +2,16 @@ import { dump } from "js-yaml";
 
 export const SANDBOX_CONTEXT = "bookinfo-sandbox";
 export const VIEWER_CONTEXT = "bookinfo-sandbox-viewer";
+export const WORKSHOP_CONTEXT = "bookinfo-sandbox-workshop";
 
 export interface KubeconfigInput {
   server: string;
   caPem: string;
   adminToken: string;
   viewerToken: string;
+  workshopToken: string;
+  /** The workshop user's namespace, which its context always names. */
+  workshopNamespace: string;
   namespace?: string;
 }
 
@@ -35,7 +39,15 @@ export function sandboxKubeconfig(input: KubeconfigInput): string {
     users: [
       { name: "bookinfo-admin", user: { token: input.adminToken } },
       { name: "bookinfo-viewer", user: { token: input.viewerToken } },
+      { name: "bookinfo-workshop", user: { token: input.workshopToken } },
     ],
-    contexts: [context(SANDBOX_CONTEXT, "bookinfo-admin"), context(VIEWER_CONTEXT, "bookinfo-viewer")],
+    contexts: [
+      context(SANDBOX_CONTEXT, "bookinfo-admin"),
+      context(VIEWER_CONTEXT, "bookinfo-viewer"),
+      {
+        name: WORKSHOP_CONTEXT,
+        context: { cluster, user: "bookinfo-workshop", namespace: input.workshopNamespace },
+      },
+    ],
   });
 }

@@ -18,6 +18,11 @@ import { Store } from "./store/store.ts";
 
 export const ISTIO_VERSION = "1.28.1";
 export const SANDBOX_NODE = "bookinfo-sandbox-control-plane";
+/**
+ * The one namespace the workshop user may use, as a cluster admin grants each attendee of a
+ * workshop on a shared cluster. The sandbox does not create it: the admin does.
+ */
+export const WORKSHOP_NAMESPACE = "workshop";
 
 export interface SandboxOptions {
   /** Divides every simulated delay (image pulls, readiness, termination). */
@@ -35,6 +40,8 @@ export interface Sandbox {
   kubeconfig: string;
   adminToken: string;
   viewerToken: string;
+  /** Token of `bookinfo-workshop`: admin of namespace `workshop` (once it exists), nothing else. */
+  workshopToken: string;
   ingress: { httpNodePort: number; httpsNodePort: number; statusNodePort: number };
   objects: ObjectService;
   store: Store;
@@ -64,6 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");
+  const workshopToken = randomBytes(24).toString("hex");
   const api = await startApiServer({
     objects,
     tls: certificates,
@@ -72,6 +80,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     users: new Map([
       [adminToken, { name: "bookinfo-admin", canWrite: true }],
       [viewerToken, { name: "bookinfo-viewer", canWrite: false }],
+      [workshopToken, { name: "bookinfo-workshop", canWrite: true, namespace: WORKSHOP_NAMESPACE }],
     ]),
   });
 
@@ -83,10 +92,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       caPem: certificates.caPem,
       adminToken,
       viewerToken,
+      workshopToken,
+      workshopNamespace: WORKSHOP_NAMESPACE,
       namespace: options.namespace,
     }),
     adminToken,
     viewerToken,
+    workshopToken,
     ingress: { httpNodePort, httpsNodePort, statusNodePort },
     objects,
     store,

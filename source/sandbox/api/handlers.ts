@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { load as loadYaml } from "js-yaml";
 import type { KubeObject } from "../../model/kube.ts";
 import { toTable } from "../tables/index.ts";
+import { authorize, type User } from "./authorization.ts";
 import { applyJsonPatch } from "./jsonPatch.ts";
 import type { DeleteOptions, ObjectService } from "./objects.ts";
 import { conflictMessage, jsonMergePatch, serverSideApply, strategicMergePatch } from "./patch.ts";
@@ -20,20 +21,8 @@ import {
   parseLabelSelector,
   SelectorError,
 } from "./selectors.ts";
-import {
-  badRequest,
-  forbidden,
-  methodNotAllowed,
-  notFound,
-  StatusError,
-  unsupportedMediaType,
-} from "./status.ts";
+import { badRequest, methodNotAllowed, notFound, StatusError, unsupportedMediaType } from "./status.ts";
 import { serveWatch } from "./watch.ts";
-
-export interface User {
-  name: string;
-  canWrite: boolean;
-}
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -54,9 +43,8 @@ const PATCH_TYPES = [
   "application/apply-patch+yaml",
 ];
 
-const READ_VERBS = new Set(["get", "list", "watch"]);
-
-function verbOf(method: string, request: ResourceRequest, watch: boolean): string {
+/** The verb RBAC sees: a GET is get, list or watch; a DELETE without a name deletecollection. */
+export function verbOf(method: string, request: Pick<ResourceRequest, "name">, watch: boolean): string {
   switch (method) {
     case "GET":
     case "HEAD":
@@ -98,15 +86,11 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
   const r = request.resource;
   const watch = ["true", "1"].includes(url.searchParams.get("watch") ?? "");
   const verb = verbOf(req.method ?? "GET", request, watch);
-  if (!user.canWrite && !READ_VERBS.has(verb)) {
-    throw forbidden(
-      user.name,
-      verb,
-      r,
-      request.namespace ?? (r.kind === "Namespace" ? request.name : undefined),
-      request.name,
-    );
-  }
+  authorize(
+    user,
+    { verb, resource: r, namespace: request.namespace, name: request.name, subresource: request.subresource },
+    objects,
+  );
   const version = request.version;
   const manager =
     url.searchParams.get("fieldManager") ??

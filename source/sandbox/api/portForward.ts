@@ -4,7 +4,7 @@ import { type Duplex, duplexPair } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { Pod } from "../../model/kube.ts";
 import type { PodTarget } from "../dataplane/index.ts";
-import type { User } from "./handlers.ts";
+import { authorize, type User } from "./authorization.ts";
 import type { ObjectService } from "./objects.ts";
 import { findResource } from "./resources.ts";
 import { badRequest, notFound, StatusError, unauthorized } from "./status.ts";
@@ -112,7 +112,11 @@ export class PortForwardServer {
     const pods = findResource("", "v1", "pods")!;
     // WebSocket port-forward is a GET, yet it opens a connection into the pod: Kubernetes
     // authorizes it as create, like the SPDY POST.
-    if (!user.canWrite) throw forbiddenPortForward(user.name, namespace, name);
+    authorize(
+      user,
+      { verb: "create", resource: pods, subresource: "portforward", namespace, name },
+      this.#objects,
+    );
     const pod = this.#objects.find(pods, namespace, name) as Pod | undefined;
     if (!pod) throw notFound(pods, name);
     const phase = pod.status?.phase ?? "Pending";
@@ -158,15 +162,6 @@ function parsePorts(values: string[]): number[] {
     }
   }
   return ports;
-}
-
-function forbiddenPortForward(user: string, namespace: string, name: string): StatusError {
-  return new StatusError(
-    403,
-    "Forbidden",
-    `pods "${name}" is forbidden: User "${user}" cannot create resource "pods/portforward" in API group "" in the namespace "${namespace}"`,
-    { name, kind: "pods" },
-  );
 }
 
 /** Answers the upgrade request with a Status instead of switching protocols. */

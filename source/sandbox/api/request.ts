@@ -13,7 +13,15 @@ export interface ResourceRequest {
 export type ParsedPath =
   | { kind: "resource"; request: ResourceRequest }
   | { kind: "groupVersion"; group: string; version: string }
-  | { kind: "unknownResource"; group: string; version: string; plural: string }
+  | {
+      kind: "unknownResource";
+      group: string;
+      version: string;
+      plural: string;
+      namespace?: string;
+      name?: string;
+      subresource?: string;
+    }
   | { kind: "other" };
 
 /**
@@ -39,7 +47,16 @@ export function parseResourcePath(pathname: string, served: Served = ALL_SERVED)
   // addresses the Namespace itself.
   if (rest[0] === "namespaces" && rest.length >= 3 && rest[2] !== "status" && rest[2] !== "finalize") {
     const resource = findResource(group, version, rest[2] ?? "", served);
-    if (!resource?.namespaced) return { kind: "unknownResource", group, version, plural: rest[2] ?? "" };
+    if (!resource?.namespaced)
+      return {
+        kind: "unknownResource",
+        group,
+        version,
+        plural: rest[2] ?? "",
+        namespace: rest[1],
+        name: rest[3],
+        subresource: rest[4],
+      };
     if (rest.length > 5) return { kind: "other" };
     return {
       kind: "resource",
@@ -47,7 +64,15 @@ export function parseResourcePath(pathname: string, served: Served = ALL_SERVED)
     };
   }
   const resource = findResource(group, version, rest[0] ?? "", served);
-  if (!resource) return { kind: "unknownResource", group, version, plural: rest[0] ?? "" };
+  if (!resource)
+    return {
+      kind: "unknownResource",
+      group,
+      version,
+      plural: rest[0] ?? "",
+      name: rest[1],
+      subresource: rest[2],
+    };
   if (rest.length > 3) return { kind: "other" };
   return { kind: "resource", request: { group, version, resource, name: rest[1], subresource: rest[2] } };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { authorize, authorizePath, type User } from "./authorization.ts";
 import {
   apiGroup,
   apiGroupList,
@@ -10,7 +11,7 @@ import {
   SERVER_VERSION,
   servedGroupVersion,
 } from "./discovery.ts";
-import { handleResource, type RequestContext, type User } from "./handlers.ts";
+import { handleResource, type RequestContext, verbOf } from "./handlers.ts";
 import type { ObjectService } from "./objects.ts";
 import {
   emptyOpenApiV2,
@@ -179,6 +180,26 @@ async function handle(
       if (!servedGroupVersion(parsed.group, parsed.version, served)) throw pathNotFound();
       return send(200, apiResourceList(parsed.group, parsed.version, served));
     }
+    if (parsed.kind === "unknownResource") {
+      // Authorization comes before routing: what RBAC denies is 403 even if nothing serves it.
+      const watch = ["true", "1"].includes(url.searchParams.get("watch") ?? "");
+      authorize(
+        user as User,
+        {
+          verb: verbOf(req.method ?? "GET", parsed, watch),
+          resource: {
+            group: parsed.group,
+            plural: parsed.plural,
+            namespaced: parsed.namespace !== undefined,
+          },
+          namespace: parsed.namespace,
+          name: parsed.name,
+          subresource: parsed.subresource,
+        },
+        options.objects,
+      );
+    }
+    if (parsed.kind === "other") authorizePath(user as User, req.method ?? "GET", path);
     if (parsed.kind !== "resource") throw pathNotFound();
     const ctx: RequestContext = {
       req,

@@ -29,7 +29,7 @@ export class StatusError extends Error {
 export const qualifiedResource = (r: Pick<ResourceType, "plural" | "group">): string =>
   r.group ? `${r.plural}.${r.group}` : r.plural;
 
-const detailsOf = (r: ResourceType, name?: string) => ({
+const detailsOf = (r: Pick<ResourceType, "plural" | "group">, name?: string) => ({
   ...(name ? { name } : {}),
   ...(r.group ? { group: r.group } : {}),
   kind: r.plural,
@@ -83,13 +83,22 @@ export const invalid = (r: ResourceType, name: string, causes: FieldCause[]) => 
   });
 };
 
-export function forbidden(user: string, verb: string, r: ResourceType, namespace?: string, name?: string) {
+/** 403 as the API server words it; the message names the subresource, the details do not. */
+export function forbidden(
+  user: string,
+  verb: string,
+  r: Pick<ResourceType, "plural" | "group">,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+) {
   const subject = name ? `${qualifiedResource(r)} "${name}"` : qualifiedResource(r);
   const scope = namespace ? `in the namespace "${namespace}"` : "at the cluster scope";
+  const resource = subresource ? `${r.plural}/${subresource}` : r.plural;
   return new StatusError(
     403,
     "Forbidden",
-    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${r.plural}" in API group "${r.group}" ${scope}`,
+    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${r.group}" ${scope}`,
     detailsOf(r, name),
   );
 }
