@@ -42,7 +42,9 @@ export function coreQueries(namespace: string): ResourceQuery[] {
       path: "/api/v1/namespaces",
       fieldSelector: `metadata.name=${namespace}`,
       plural: "namespaces",
-      essential: true,
+      // Namespaces are cluster-scoped: a user whose rights end at their namespace cannot list
+      // them, and the tour still works for them from the pods (see the inject stage).
+      essential: false,
     },
     { resource: "pods", path: `/api/v1/namespaces/${ns}/pods`, plural: "pods", namespace, essential: true },
     {

@@ -25,13 +25,20 @@ export async function loadSnapshot(
 ): Promise<Snapshot> {
   const { namespace } = target;
   const cancel = new AbortController();
+  const unreadable: Snapshot["unreadable"] = {};
   const list = (query: ResourceQuery) =>
     listQuery(cluster, query, cancel.signal).then(
       (result) => result.items,
       (error: unknown) => {
         const status = httpStatus(error);
-        if (!query.essential && (status === 403 || status === 404)) return [] as KubeObject[];
-        throw cluster.explain(error, { verb: "list", resource: query.plural, namespace: query.namespace });
+        const explained = cluster.explain(error, {
+          verb: "list",
+          resource: query.plural,
+          namespace: query.namespace,
+        });
+        if (query.essential || (status !== 403 && status !== 404)) throw explained;
+        if (status === 403) unreadable[query.resource] = explained.message;
+        return [] as KubeObject[];
       },
     );
 
@@ -76,6 +83,7 @@ export async function loadSnapshot(
       gateway: ingressAddress({ ingressService, ingressPods }, options.gatewayUrl),
       samples: [],
       now: Date.now(),
+      unreadable,
     };
   } finally {
     // The first failure decides; the requests still running are of no use any more.

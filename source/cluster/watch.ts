@@ -220,7 +220,11 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
       resource: query.plural,
       namespace: query.namespace,
     });
-    context.onError?.(resource, explained);
+    if (httpStatus(error) === 403 && !query.essential)
+      // Not a passing trouble but this user's rights: the snapshot says so, and the stage checks
+      // explain what it means; the watch keeps trying in case the rights change.
+      emit({ kind: "unreadable", resource, reason: explained.message });
+    else context.onError?.(resource, explained);
     settleFirst(explained);
     relist = true;
     const delay = Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);

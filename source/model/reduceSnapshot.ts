@@ -65,6 +65,14 @@ class Draft {
         return;
       case "synced":
         this.synced(event.resource, event.objects);
+        if (this.current("unreadable")[event.resource] !== undefined) {
+          const { [event.resource]: _, ...rest } = this.current("unreadable");
+          this.changes.unreadable = rest;
+        }
+        return;
+      case "unreadable":
+        if (this.current("unreadable")[event.resource] !== event.reason)
+          this.changes.unreadable = { ...this.current("unreadable"), [event.resource]: event.reason };
         return;
       case "istio":
         this.changes.istio = event.istio;

@@ -71,6 +71,12 @@ export interface Snapshot {
   samples: Sample[];
   /** Wall clock of the snapshot, so pure views can compute ages. */
   now: number;
+  /**
+   * What this user may not read, with the sentence why (RBAC): a workshop attendee whose rights
+   * end at their namespace cannot see the namespace object or istio-system. Cleared by the next
+   * successful list of that resource.
+   */
+  unreadable: Partial<Record<WatchedResource, string>>;
 }
 
 export const emptySnapshot = (context: string, namespace: string, server: string): Snapshot => ({
@@ -90,6 +96,7 @@ export const emptySnapshot = (context: string, namespace: string, server: string
   gateway: null,
   samples: [],
   now: Date.now(),
+  unreadable: {},
 });
 
 /** The kinds of objects the tour watches; each is one informer in cluster/. */
@@ -109,6 +116,8 @@ export type SnapshotEvent =
   | { kind: "object"; resource: WatchedResource; type: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject }
   /** A full (re)list: replaces everything known of that resource. */
   | { kind: "synced"; resource: WatchedResource; objects: KubeObject[] }
+  /** The user may not list that resource: it stays as last known (empty at first). */
+  | { kind: "unreadable"; resource: WatchedResource; reason: string }
   | { kind: "istio"; istio: IstioInfo }
   | { kind: "gateway"; gateway: GatewayAddress | null }
   | { kind: "sample"; sample: Sample }

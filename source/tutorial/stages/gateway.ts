@@ -85,6 +85,9 @@ function checkGateway(snapshot: Snapshot): StageCheck {
       detail: `Gateway ${GATEWAY_NAME} exists; VirtualService ${GATEWAY_VIRTUAL_SERVICE} does not`,
     };
 
+  if (snapshot.unreadable.ingressPods !== undefined && boundToGateway(vs, GATEWAY_NAME, ns))
+    return unseenIngress(snapshot);
+
   const selector = gatewaySelector(gw);
   const live = snapshot.ingressPods.filter(isLive);
   const selected = live.filter((p) => labelsMatch(selector, p.metadata.labels ?? {}));
@@ -110,6 +113,22 @@ function checkGateway(snapshot: Snapshot): StageCheck {
   }
   if (!snapshot.gateway) return { state: "pending", detail: "looking for the ingress gateway's address" };
   return { state: "done", detail: `${snapshot.gateway.url} via ${snapshot.gateway.source}` };
+}
+
+/**
+ * A user whose rights end at their namespace cannot see the ingress gateway's pods or Service
+ * (istio-system): its selector and readiness cannot be checked, and its address only comes from
+ * --gateway-url. Samples through that address then tell whether it works (the verify stage).
+ */
+function unseenIngress(snapshot: Snapshot): StageCheck {
+  const unseen = "the ingress gateway in istio-system cannot be read with this context";
+  if (snapshot.gateway)
+    return { state: "done", detail: `${snapshot.gateway.url} via ${snapshot.gateway.source} (${unseen})` };
+  return {
+    state: "pending",
+    detail: `${unseen}, so its address is unknown`,
+    fix: "ask your cluster admin for GATEWAY_URL (kubectl -n istio-system get service istio-ingressgateway) and start again with --gateway-url HOST:PORT",
+  };
 }
 
 function selectsNothing(snapshot: Snapshot, selector: Record<string, string>, live: Pod[]): StageCheck {

@@ -69,7 +69,8 @@ export const inject: Stage = {
   commands(snapshot) {
     const ns = snapshot.namespace;
     const commands: string[] = [];
-    if (!snapshot.namespaceObject) commands.push(`kubectl create namespace ${ns}`);
+    if (!snapshot.namespaceObject && snapshot.unreadable.namespace === undefined)
+      commands.push(`kubectl create namespace ${ns}`);
     const current = namespaceInjection(snapshot.namespaceObject);
     if (current.mode === "ambient") {
       commands.push(`kubectl label namespace ${ns} ${DATAPLANE_MODE}=ambient`);
@@ -104,7 +105,11 @@ export const inject: Stage = {
         await context.actions.applyWithIstioctl("bookinfo.yaml");
       return;
     }
-    if (namespaceInjection(before.namespaceObject).mode !== "sidecar") {
+    // Unreadable means not ours to label either (see checkFromPodsAlone): restarting is all we can do.
+    if (
+      before.unreadable.namespace === undefined &&
+      namespaceInjection(before.namespaceObject).mode !== "sidecar"
+    ) {
       await context.actions.labelNamespace({ [INJECTION]: "enabled" });
     }
     const restart = deploymentsNeedingRestart(context.snapshot());
@@ -126,6 +131,7 @@ function checkInject(snapshot: Snapshot): StageCheck {
       fix: "install it first, e.g. istioctl install --set profile=demo -y, then run the tour again",
     };
   }
+  if (snapshot.unreadable.namespace !== undefined) return checkFromPodsAlone(snapshot, pods, without);
   if (injection.mode === "ambient") {
     return { state: "done", detail: `namespace ${ns} is in ambient mode (${injection.label})` };
   }
@@ -182,6 +188,35 @@ function checkInject(snapshot: Snapshot): StageCheck {
       ? `; ${plural(without.length, "Bookinfo pod")} ${without.length === 1 ? "runs" : "run"} without a sidecar`
       : "";
   return { state: "pending", detail: `namespace ${ns} is not labelled for injection${running}` };
+}
+
+/**
+ * A user whose rights end at their namespace cannot read (or label) the namespace object: on a
+ * shared cluster its admin labels the namespace. The pods are the evidence then. Before there
+ * are any, the label is taken as set, so the tour goes on to deploy, whose pods show at once
+ * whether it was: without a sidecar, this stage turns failed and says whom to ask.
+ */
+function checkFromPodsAlone(snapshot: Snapshot, pods: Pod[], without: Pod[]): StageCheck {
+  const ns = snapshot.namespace;
+  const unreadable = `namespace ${ns} cannot be read with this context`;
+  if (pods.length === 0)
+    return {
+      state: "done",
+      detail: `${unreadable}, so its injection label is taken as set; deploying shows whether pods get the sidecar`,
+    };
+  if (without.length === 0) return { state: "done", detail: `${allHave(pods.length)} (${unreadable})` };
+  const stale = without.filter((p) => !beingReplaced(snapshot, p));
+  if (stale.length === 0)
+    return {
+      state: "pending",
+      detail: `restarting: ${plural(without.length, "pod")} still without a sidecar`,
+    };
+  const restart = deploymentsNeedingRestart(snapshot);
+  return {
+    state: "failed",
+    detail: `${plural(stale.length, "Bookinfo pod")} without a sidecar, and ${unreadable} to label it for injection`,
+    fix: `ask your cluster admin to run kubectl label namespace ${ns} ${INJECTION}=enabled, then restart the pods${restart.length > 0 ? ` (press r, or ${restartCommand(ns, restart)})` : ""}`,
+  };
 }
 
 // A pod without the proxy is on its way out when its deployment is rolling (a restart is

@@ -215,3 +215,21 @@ describe("reduceSnapshot", () => {
     assert.equal(reduceAll(s, []), s);
   });
 });
+
+describe("what the user may not read", () => {
+  test("is noted with its reason until a list of that resource succeeds", () => {
+    const reason = "context c is not allowed to list namespaces (403 Forbidden)";
+    const forbidden = reduceSnapshot(snapshot(), { kind: "unreadable", resource: "namespace", reason });
+    assert.deepEqual(forbidden.unreadable, { namespace: reason });
+    assert.equal(
+      reduceSnapshot(forbidden, { kind: "unreadable", resource: "namespace", reason }),
+      forbidden,
+      "the same news twice changes nothing",
+    );
+    const pods = reduceSnapshot(forbidden, { kind: "synced", resource: "pods", objects: [] });
+    assert.deepEqual(pods.unreadable, { namespace: reason }, "another resource's list leaves it");
+    const granted = reduceSnapshot(pods, { kind: "synced", resource: "namespace", objects: [namespace()] });
+    assert.deepEqual(granted.unreadable, {});
+    assert.equal(granted.namespaceObject?.metadata.name, NS);
+  });
+});

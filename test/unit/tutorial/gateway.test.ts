@@ -200,3 +200,39 @@ describe("gateway commands", () => {
     );
   });
 });
+
+describe("an ingress gateway this context may not read", () => {
+  const unreadable = {
+    ingressPods: "context c is not allowed to list pods (403 Forbidden)",
+    ingressService: 'context c is not allowed to list services in namespace "istio-system" (403 Forbidden)',
+  };
+  const applied = manifest("bookinfo-gateway.yaml");
+
+  test("is not reported as a Gateway selecting nothing; without an address it asks for --gateway-url", () => {
+    const check = gateway.check(
+      withGateway(applied, { unreadable, ingressPods: [], ingressService: null, gateway: null }),
+    );
+    assert.equal(check.state, "pending");
+    assert.equal(
+      check.detail,
+      "the ingress gateway in istio-system cannot be read with this context, so its address is unknown",
+    );
+    assert.match(check.fix ?? "", /--gateway-url HOST:PORT$/);
+  });
+
+  test("with --gateway-url the stage is done, and says what it could not check", () => {
+    const check = gateway.check(
+      withGateway(applied, {
+        unreadable,
+        ingressPods: [],
+        ingressService: null,
+        gateway: { url: "http://10.0.0.5:31380", source: "flag" },
+      }),
+    );
+    assert.deepEqual(check, {
+      state: "done",
+      detail:
+        "http://10.0.0.5:31380 via flag (the ingress gateway in istio-system cannot be read with this context)",
+    });
+  });
+});

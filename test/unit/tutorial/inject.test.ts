@@ -252,3 +252,46 @@ describe("inject commands", () => {
     assert.equal(off[0], "kubectl label namespace bookinfo istio-injection=enabled --overwrite");
   });
 });
+
+describe("a namespace this context may not read", () => {
+  const unreadable = {
+    namespace: "context c is not allowed to list namespaces (403 Forbidden); ask your cluster admin",
+  };
+
+  test("before Bookinfo is deployed, the label is taken as set so the tour can go on", () => {
+    const check = inject.check(snapshot({ unreadable }));
+    assert.equal(check.state, "done");
+    assert.match(
+      check.detail,
+      /^namespace bookinfo cannot be read with this context, so its injection label is taken as set/,
+    );
+    assert.ok(!inject.commands(snapshot({ unreadable })).includes("kubectl create namespace bookinfo"));
+  });
+
+  test("pods with the sidecar are the proof; pods without it fail with whom to ask", () => {
+    assert.deepEqual(inject.check(snapshot({ unreadable, ...bookinfo() })), {
+      state: "done",
+      detail: "all 6 Bookinfo pods have a sidecar (namespace bookinfo cannot be read with this context)",
+    });
+    const without = inject.check(snapshot({ unreadable, ...bookinfo({ sidecar: false }) }));
+    assert.equal(without.state, "failed");
+    assert.equal(
+      without.detail,
+      "6 Bookinfo pods without a sidecar, and namespace bookinfo cannot be read with this context to label it for injection",
+    );
+    assert.match(
+      without.fix ?? "",
+      /^ask your cluster admin to run kubectl label namespace bookinfo istio-injection=enabled, then restart the pods \(press r, or kubectl -n bookinfo rollout restart deployment /,
+    );
+  });
+
+  test("the action restarts what lacks the sidecar but never tries to label what it cannot read", async () => {
+    const { calls, context } = recordingContext(snapshot({ unreadable, ...bookinfo({ sidecar: false }) }));
+    await inject.apply(context);
+    assert.ok(calls.length > 0);
+    assert.ok(
+      calls.every((call) => call[0] !== "labelNamespace"),
+      JSON.stringify(calls),
+    );
+  });
+});
