@@ -167,6 +167,15 @@ function headerLines(input: ViewInput, width: number): Line[] {
   if (gateway) {
     const source = GATEWAY_SOURCES[gateway.source];
     second.push(seg(hostPort(gateway.url), "accent"), seg(` (${wide ? source.long : source.short})`, "dim"));
+  } else if (
+    snapshot.unreadable.ingressPods !== undefined ||
+    snapshot.unreadable.ingressService !== undefined
+  ) {
+    // Nothing will turn up by waiting: this context cannot see istio-system.
+    second.push(
+      seg("unknown", "warn"),
+      seg(wide ? " (istio-system not readable: pass --gateway-url)" : "", "dim"),
+    );
   } else {
     second.push(
       seg("not found yet", "warn"),

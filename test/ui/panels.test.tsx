@@ -45,6 +45,15 @@ describe("header", () => {
     assert.match(frame, /GATEWAY_URL not found yet/);
   });
 
+  test("says when this context cannot see the ingress gateway, and what to pass instead", () => {
+    const snap = fresh({
+      gateway: null,
+      unreadable: { ingressPods: "context c is not allowed to list pods (403 Forbidden)" },
+    });
+    const frame = frameOf(<Header lines={viewOf(snap).header} />);
+    assert.match(frame, /GATEWAY_URL unknown \(istio-system not readable: pass --gateway-url\)/);
+  });
+
   test("before the cluster answers, says what start-up is doing", () => {
     const frame = frameOf(<Header lines={viewOf(null).header} />);
     assert.match(frame, /kubectl bookinfo · starting the sandbox…/);
