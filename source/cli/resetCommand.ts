@@ -6,7 +6,7 @@ import type { TargetFlags } from "./flags.ts";
 /** `kubectl bookinfo reset`: remove exactly what the tour applied in the namespace. */
 export async function runReset(flags: TargetFlags): Promise<number> {
   const target = resolveTarget(flags);
-  const cluster = connect(target);
+  const cluster = connect(target, process.env, { pluginsMayPrompt: true });
   try {
     await cluster.probe();
     const removed = await resetNamespace(cluster, target.namespace);

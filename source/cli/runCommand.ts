@@ -44,6 +44,7 @@ export async function runTour(flags: RunFlags): Promise<number> {
     ...flags,
     sampleRate: SAMPLE_RATE,
     sampleTimeoutMs: 8_000,
+    pluginsMayPrompt: true,
     onLine: (line) => {
       actions.push(line);
       say(`      ${line}`);

@@ -31,7 +31,8 @@ async function takeSamples(url: string, count: number): Promise<Sample[]> {
 /** `kubectl bookinfo status`: where the namespace stands, in one round of requests. */
 export async function runStatus(flags: StatusFlags): Promise<number> {
   const target = resolveTarget(flags);
-  const cluster = connect(target);
+  // A plugin may print a device-code login on stderr, as under kubectl.
+  const cluster = connect(target, process.env, { pluginsMayPrompt: true });
   try {
     const snapshot = await loadSnapshot(cluster, target, { gatewayUrl: flags.gatewayUrl });
     const count = snapshot.gateway ? (flags.samples ?? DEFAULT_SAMPLES) : 0;

@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import https from "node:https";
 import { http } from "../nodeHttp.ts";
-import { type CredentialSource, type Credentials, credentialsFor } from "./credentials.ts";
+import {
+  type CredentialOptions,
+  type CredentialSource,
+  type Credentials,
+  credentialsFor,
+} from "./credentials.ts";
 import { type Attempt, ClusterError, explain } from "./errors.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
 import { proxyAgent, proxyFor } from "./proxy.ts";
@@ -103,12 +108,13 @@ export interface Cluster {
 export function connect(
   target: ResolvedTarget,
   env: Record<string, string | undefined> = process.env,
+  options: CredentialOptions = {},
 ): Cluster {
   const { server } = target;
   const secure = !server.startsWith("http:");
   const proxy = proxyFor(server, target.cluster.proxyUrl, target.context, env);
   const tls = tlsOptions(target);
-  const credentials: CredentialSource = credentialsFor(target);
+  const credentials: CredentialSource = credentialsFor(target, options);
   const discovery = new Map<string, Promise<Map<string, ApiResource>>>();
   const open = new Set<{ destroy(): void }>();
   const newPool = (): HttpAgent =>

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { ClusterError, firstLine } from "./errors.ts";
 import type { ExecConfig, ResolvedTarget } from "./kubeconfig.ts";
@@ -26,7 +26,7 @@ export interface CredentialSource {
 /** How long a tokenFile is trusted before it is read again (client-go: one minute). */
 const TOKEN_FILE_TTL_MS = 60_000;
 /** A credential plugin that takes longer than this is stuck (waiting for a login prompt, say). */
-export const EXEC_TIMEOUT_MS = 60_000;
+const EXEC_TIMEOUT_MS = 60_000;
 /** Plugin credentials are renewed this long before they say they expire. */
 const EXPIRY_MARGIN_MS = 10_000;
 
@@ -35,7 +35,7 @@ const EXPIRY_MARGIN_MS = 10_000;
  * tokenFile, or from an exec plugin), basic auth, impersonation headers. The legacy auth-provider
  * plugins (oidc and the like) go through client-node, loaded only for such a user.
  */
-export function credentialsFor(target: ResolvedTarget): CredentialSource {
+export function credentialsFor(target: ResolvedTarget, options: CredentialOptions = {}): CredentialSource {
   const { user } = target;
   const who = `user "${target.userName}" of context "${target.context}"`;
   const fixed = staticCredentials(target, who);
@@ -55,7 +55,7 @@ export function credentialsFor(target: ResolvedTarget): CredentialSource {
       if (plugin === pending) plugin = undefined;
       return pluginCredential(exec);
     }
-    const run = runExecPlugin(exec, target, who);
+    const run = runExecPlugin(exec, target, who, options);
     plugin = run;
     generation++;
     run.catch(() => {
@@ -124,22 +124,44 @@ interface PluginCredential {
 }
 
 /**
+ * Whether a credential plugin may talk to the person running us. kubectl always lets it (a
+ * device-code login prints its code on stderr); the plain commands do the same, but the tour's
+ * screen owns the terminal, so there a plugin runs silent and its last words go into our error.
+ */
+export interface CredentialOptions {
+  pluginsMayPrompt?: boolean;
+}
+
+/** A plugin that may prompt gets a person's time to log in; a silent one is stuck sooner. */
+const PROMPT_TIMEOUT_MS = 5 * 60_000;
+
+/**
  * A client.authentication.k8s.io credential plugin, run as client-go runs it: the command with
- * its args and env, KUBERNETES_EXEC_INFO describing the request, never through a shell. It gets
- * no terminal (the tour owns it), so a plugin that wants to prompt fails with its own words.
+ * its args and env, KUBERNETES_EXEC_INFO describing the request, never through a shell.
  */
 export function runExecPlugin(
   exec: ExecConfig,
   target: ResolvedTarget,
   who: string,
+  options: CredentialOptions = {},
 ): Promise<PluginCredential> {
   const apiVersion = exec.apiVersion ?? "client.authentication.k8s.io/v1beta1";
+  const plugin = `the credential plugin ${exec.command} of ${who}`;
+  const interactive =
+    options.pluginsMayPrompt === true && process.stdin.isTTY === true && exec.interactiveMode !== "Never";
+  if (exec.interactiveMode === "Always" && !interactive)
+    return Promise.reject(
+      new ClusterError(
+        `${plugin} must ask you something (interactiveMode Always), and ${options.pluginsMayPrompt ? "standard input is not a terminal" : "the tour's screen owns the terminal"}; log in first with kubectl (e.g. kubectl get ns), then run this again`,
+        "unauthorized",
+      ),
+    );
   const { cluster } = target;
   const info = {
     apiVersion,
     kind: "ExecCredential",
     spec: {
-      interactive: false,
+      interactive,
       ...(exec.provideClusterInfo
         ? {
             cluster: {
@@ -155,55 +177,59 @@ export function runExecPlugin(
   };
   const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
   for (const { name, value } of exec.env ?? []) env[name] = value;
-  const plugin = `the credential plugin ${exec.command} of ${who}`;
+  const timeoutMs = options.pluginsMayPrompt ? PROMPT_TIMEOUT_MS : EXEC_TIMEOUT_MS;
 
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      exec.command,
-      exec.args ?? [],
-      { env, timeout: EXEC_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, windowsHide: true },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === "ENOENT")
-            return reject(
-              new ClusterError(
-                `${plugin} is not installed or not on PATH; ${exec.installHint ? firstLine(exec.installHint) : "install it, or fix users[].user.exec.command in your kubeconfig"}`,
-                "unauthorized",
-                { cause: error },
-              ),
-            );
-          if (error.killed)
-            return reject(
-              new ClusterError(
-                `${plugin} gave no answer within ${EXEC_TIMEOUT_MS / 1000} s; run it by hand to see whether it waits for a login`,
-                "unauthorized",
-                { cause: error },
-              ),
-            );
-          const said = firstLine(String(stderr).trim().split("\n").at(-1) ?? "");
-          return reject(
-            new ClusterError(
-              `${plugin} failed${said ? `: ${said}` : ` (exit ${error.code})`}; log in with your cloud's CLI and try again`,
-              "unauthorized",
-              { cause: error },
-            ),
-          );
-        }
-        try {
-          resolve(parseExecCredential(String(stdout), apiVersion));
-        } catch (parseError) {
-          reject(
-            new ClusterError(
-              `${plugin} printed no usable ExecCredential (${firstLine(String(parseError instanceof Error ? parseError.message : parseError))}); check the plugin's version`,
-              "unauthorized",
-              { cause: parseError },
-            ),
-          );
-        }
-      },
-    );
-    child.stdin?.end();
+    const fail = (message: string, cause?: unknown) =>
+      reject(new ClusterError(`${plugin} ${message}`, "unauthorized", { cause }));
+    const child = spawn(exec.command, exec.args ?? [], {
+      env,
+      stdio: [interactive ? "inherit" : "ignore", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    const stdout: Buffer[] = [];
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+    }, timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => {
+      // Kept for the error, and shown as it comes when the person can act on it.
+      stderr = (stderr + chunk.toString("utf8")).slice(-4096);
+      if (options.pluginsMayPrompt) process.stderr.write(chunk);
+    });
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (error.code === "ENOENT")
+        return fail(
+          `is not installed or not on PATH; ${exec.installHint ? firstLine(exec.installHint) : "install it, or fix users[].user.exec.command in your kubeconfig"}`,
+          error,
+        );
+      fail(`could not run: ${firstLine(error.message)}`, error);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut)
+        return fail(
+          `gave no answer within ${timeoutMs / 1000} s; run it by hand to see whether it waits for a login`,
+        );
+      if (code !== 0) {
+        const said = firstLine(stderr.trim().split("\n").at(-1) ?? "");
+        return fail(
+          `failed${said ? `: ${said}` : ` (${signal ? `killed by ${signal}` : `exit ${code}`})`}; log in with your cloud's CLI and try again`,
+        );
+      }
+      try {
+        resolve(parseExecCredential(Buffer.concat(stdout).toString("utf8"), apiVersion));
+      } catch (parseError) {
+        fail(
+          `printed no usable ExecCredential (${firstLine(String(parseError instanceof Error ? parseError.message : parseError))}); check the plugin's version`,
+          parseError,
+        );
+      }
+    });
   });
 }
 

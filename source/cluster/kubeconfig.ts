@@ -29,6 +29,8 @@ export interface ExecConfig {
   apiVersion?: string;
   installHint?: string;
   provideClusterInfo?: boolean;
+  /** Never, IfAvailable (the default) or Always: whether it may ask the person something. */
+  interactiveMode?: string;
 }
 
 /** A kubeconfig `users[].user`, file paths made absolute against the file that named them. */
@@ -257,6 +259,7 @@ function userEntry(u: Record<string, unknown>, base: string): UserEntry {
       apiVersion: scalar(exec.apiVersion),
       installHint: scalar(exec.installHint),
       provideClusterInfo: exec.provideClusterInfo === true,
+      interactiveMode: scalar(exec.interactiveMode),
     },
     authProvider:
       provider && scalar(provider.name)

@@ -24,6 +24,8 @@ export interface TourOptions extends TargetOptions {
   onLine?: (line: string) => void;
   /** Called when the watch of a resource fails and is being retried. */
   onWatchError?: (error: ClusterError) => void;
+  /** Whether a credential plugin may use the terminal (not while the tour's screen owns it). */
+  pluginsMayPrompt?: boolean;
 }
 
 type Listener = (snapshot: Snapshot) => void;
@@ -68,7 +70,9 @@ export class TourSession {
 
   /** Resolves the kubeconfig and checks the cluster answers; throws a ClusterError otherwise. */
   static async open(options: TourOptions): Promise<TourSession> {
-    const cluster = connect(resolveTarget(options));
+    const cluster = connect(resolveTarget(options), process.env, {
+      pluginsMayPrompt: options.pluginsMayPrompt,
+    });
     try {
       await cluster.probe();
     } catch (error) {

@@ -9,6 +9,7 @@ import { type Cluster, connect } from "../../source/cluster/connect.ts";
 import { credentialsFor, parseExecCredential } from "../../source/cluster/credentials.ts";
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
+import { bookinfo } from "../cli/support.ts";
 import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 
 // Every way a kubeconfig can say who the user is, against the sandbox over HTTPS: the sandbox
@@ -301,5 +302,38 @@ describe("credentialsFor without a server", () => {
       key: undefined,
       expiresAt: Date.parse("2030-01-01T00:00:00Z"),
     });
+  });
+});
+
+describe("a credential plugin and the person at the terminal", () => {
+  test("under status its stderr (a device-code login, say) reaches the person as it comes", async () => {
+    plugin(
+      "device-code-plugin",
+      `process.stderr.write("To sign in, open https://login.example/device and enter ABCD-1234\\n");
+       process.stdout.write(${JSON.stringify(credential(t.sandbox.adminToken))});`,
+    );
+    const file = kubeconfigWith("device-code", {
+      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "device-code-plugin") },
+    });
+    const status = await bookinfo(file, "status", "-n", "default", "--samples", "0");
+    assert.ok(status.code === 3 || status.code === 0, status.stderr);
+    assert.match(status.stderr, /^To sign in, open https:\/\/login\.example\/device and enter ABCD-1234$/m);
+  });
+
+  test("one that must ask something, without a terminal to ask on, says so in one sentence", async () => {
+    plugin("asking-plugin", `process.stdout.write(${JSON.stringify(credential(t.sandbox.adminToken))});`);
+    const file = kubeconfigWith("asking", {
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(t.dir, "asking-plugin"),
+        interactiveMode: "Always",
+      },
+    });
+    const status = await bookinfo(file, "status");
+    assert.equal(status.code, 1);
+    assert.equal(
+      status.stderr,
+      `error: the credential plugin ${join(t.dir, "asking-plugin")} of user "someone" of context "asking" must ask you something (interactiveMode Always), and standard input is not a terminal; log in first with kubectl (e.g. kubectl get ns), then run this again\n`,
+    );
   });
 });
