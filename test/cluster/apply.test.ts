@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   applyManifest,
   applyWithIstioctl,
@@ -9,13 +9,10 @@ import {
   labelNamespace,
   restartDeployments,
 } from "../../source/cluster/apply.ts";
-import type { Cluster } from "../../source/cluster/connect.ts";
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { manifestPath } from "../../source/cluster/manifests.ts";
 import type { KubeObject } from "../../source/model/kube.ts";
-import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
-import { clusterFor, freshNamespace } from "./helpers.ts";
+import { clusterTestbed, freshNamespace } from "./helpers.ts";
 
 const BOOKINFO_LINES = [
   "service/details serverside-applied",
@@ -34,27 +31,11 @@ const BOOKINFO_LINES = [
   "deployment.apps/productpage-v1 serverside-applied",
 ];
 
-let sandbox: TestSandbox;
-let kubectl: Kubectl;
-const clusters: Cluster[] = [];
-
-before(async () => {
-  sandbox = await openSandbox({ speed: 20 });
-  kubectl = kubectlFor(sandbox.kubeconfig);
-});
-after(async () => {
-  await Promise.all(clusters.map((c) => c.close()));
-  await sandbox.close();
-});
-
-function tourIn(namespace: string): Cluster {
-  const cluster = clusterFor(sandbox, namespace);
-  clusters.push(cluster);
-  return cluster;
-}
+const bed = clusterTestbed();
+const tourIn = (namespace: string) => bed.tourIn(namespace);
 
 async function get<T = KubeObject>(...args: string[]): Promise<T> {
-  const result = await kubectl(...args, "-o", "json", "--show-managed-fields");
+  const result = await bed.kubectl(...args, "-o", "json", "--show-managed-fields");
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout) as T;
 }
@@ -129,7 +110,7 @@ describe("applyManifest", () => {
     const namespace = freshNamespace();
     const cluster = tourIn(namespace);
     await labelNamespace(cluster, namespace, {});
-    const file = join(sandbox.dir, `${namespace}-details.yaml`);
+    const file = join(bed.sandbox.dir, `${namespace}-details.yaml`);
     writeFileSync(
       file,
       readFileSync(manifestPath("bookinfo.yaml"), "utf8")
@@ -138,7 +119,7 @@ describe("applyManifest", () => {
         ?.replace("replicas: 1", "replicas: 2") ?? "",
     );
     assert.equal(
-      (await kubectl("-n", namespace, "apply", "--server-side", "--field-manager", "someone", "-f", file))
+      (await bed.kubectl("-n", namespace, "apply", "--server-side", "--field-manager", "someone", "-f", file))
         .code,
       0,
     );
@@ -174,7 +155,7 @@ describe("labelNamespace", () => {
       "kubernetes.io/metadata.name",
     ]);
 
-    assert.equal((await kubectl("label", "namespace", namespace, "team=payments")).code, 0);
+    assert.equal((await bed.kubectl("label", "namespace", namespace, "team=payments")).code, 0);
     assert.deepEqual(await labelNamespace(cluster, namespace, { "istio.io/rev": null, team: null }), [
       `namespace/${namespace} unlabeled istio.io/rev`,
       `namespace/${namespace} unlabeled team`,
@@ -192,7 +173,10 @@ describe("restartDeployments", () => {
     const namespace = freshNamespace();
     const cluster = tourIn(namespace);
     await labelNamespace(cluster, namespace, {});
-    assert.equal((await kubectl("-n", namespace, "create", "deployment", "web", "--image=nginx")).code, 0);
+    assert.equal(
+      (await bed.kubectl("-n", namespace, "create", "deployment", "web", "--image=nginx")).code,
+      0,
+    );
     const lines = await restartDeployments(cluster, namespace, ["web"]);
     assert.deepEqual(lines, ["deployment.apps/web restarted"]);
     const web = await get<
@@ -225,7 +209,7 @@ describe("applyWithIstioctl", () => {
       applyWithIstioctl(cluster, "bookinfo.yaml", {
         namespace,
         networkingVersion: "v1",
-        env: { PATH: sandbox.dir },
+        env: { PATH: bed.sandbox.dir },
       }),
       (error: unknown) => {
         assert.ok(error instanceof ClusterError);
@@ -242,9 +226,9 @@ describe("applyWithIstioctl", () => {
     await labelNamespace(cluster, namespace, {});
     // istioctl itself is not on test machines: this stand-in records how it was called and
     // prints the manifest with one injected annotation, as kube-inject would print it.
-    const bin = join(sandbox.dir, "bin");
+    const bin = join(bed.sandbox.dir, "bin");
     mkdirSync(bin, { recursive: true });
-    const record = join(sandbox.dir, "istioctl-call.txt");
+    const record = join(bed.sandbox.dir, "istioctl-call.txt");
     writeFileSync(
       join(bin, "istioctl"),
       `#!/bin/sh\nprintf '%s\\n' "$@" "KUBECONFIG=$KUBECONFIG" > '${record}'\nsed 's/^metadata:$/metadata:\\n  annotations: {sidecar.istio.io\\/status: injected}/' "$3"\n`,
@@ -262,7 +246,7 @@ describe("applyWithIstioctl", () => {
       manifestPath("bookinfo.yaml"),
       "--context",
       "bookinfo-sandbox",
-      `KUBECONFIG=${sandbox.kubeconfig}`,
+      `KUBECONFIG=${bed.sandbox.kubeconfig}`,
     ]);
     const productpage = await get("-n", namespace, "get", "deployment", "productpage-v1");
     assert.equal(productpage.metadata.annotations?.["sidecar.istio.io/status"], "injected");

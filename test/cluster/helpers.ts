@@ -1,10 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { dump, load } from "js-yaml";
 import { type Cluster, connect } from "../../source/cluster/connect.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
-import type { TestSandbox } from "../support/sandbox.ts";
+import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
+import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 
 export const ADMIN = "bookinfo-sandbox";
 export const VIEWER = "bookinfo-sandbox-viewer";
@@ -16,6 +18,35 @@ export const freshNamespace = (prefix = "tour") => `${prefix}-${process.pid}-${+
 /** A Cluster for the sandbox exactly as the CLI would build it: kubeconfig file, context, -n. */
 export function clusterFor(sandbox: TestSandbox, namespace: string, context = ADMIN): Cluster {
   return connect(resolveTarget({ kubeconfig: sandbox.kubeconfig, context, namespace }, {}));
+}
+
+export interface ClusterTestbed {
+  /** Set once the file's `before` has run. */
+  sandbox: TestSandbox;
+  kubectl: Kubectl;
+  /** A Cluster on the tour's namespace, closed after the file's tests. */
+  tourIn(namespace: string): Cluster;
+}
+
+/** One sandbox for a test file, the real kubectl on it, and Clusters that are closed at the end. */
+export function clusterTestbed(): ClusterTestbed {
+  const clusters: Cluster[] = [];
+  const bed = {
+    tourIn(namespace: string) {
+      const cluster = clusterFor(bed.sandbox, namespace);
+      clusters.push(cluster);
+      return cluster;
+    },
+  } as ClusterTestbed;
+  before(async () => {
+    bed.sandbox = await openSandbox({ speed: 20 });
+    bed.kubectl = kubectlFor(bed.sandbox.kubeconfig);
+  });
+  after(async () => {
+    await Promise.all(clusters.map((c) => c.close()));
+    await bed.sandbox?.close();
+  });
+  return bed;
 }
 
 interface KubeconfigDoc {

@@ -1,30 +1,17 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { applyManifest, labelNamespace } from "../../source/cluster/apply.ts";
 import type { Cluster } from "../../source/cluster/connect.ts";
 import { manifestPath } from "../../source/cluster/manifests.ts";
 import { resetNamespace } from "../../source/cluster/reset.ts";
-import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
-import { clusterFor, freshNamespace } from "./helpers.ts";
+import { clusterTestbed, freshNamespace } from "./helpers.ts";
 
-let sandbox: TestSandbox;
-let kubectl: Kubectl;
-const clusters: Cluster[] = [];
-
-before(async () => {
-  sandbox = await openSandbox({ speed: 20 });
-  kubectl = kubectlFor(sandbox.kubeconfig);
-});
-after(async () => {
-  await Promise.all(clusters.map((c) => c.close()));
-  await sandbox.close();
-});
+const bed = clusterTestbed();
 
 async function ok(...args: string[]): Promise<string> {
-  const result = await kubectl(...args);
+  const result = await bed.kubectl(...args);
   assert.equal(result.code, 0, `kubectl ${args.join(" ")}: ${result.stderr}`);
   return result.stdout;
 }
@@ -33,8 +20,7 @@ const names = async (namespace: string, kinds: string) =>
   (await ok("-n", namespace, "get", kinds, "-o", "name")).trim().split("\n").filter(Boolean).sort();
 
 async function tour(namespace: string): Promise<Cluster> {
-  const cluster = clusterFor(sandbox, namespace);
-  clusters.push(cluster);
+  const cluster = bed.tourIn(namespace);
   await labelNamespace(cluster, namespace, { "istio-injection": "enabled" });
   for (const file of [
     "bookinfo.yaml",
@@ -49,7 +35,7 @@ async function tour(namespace: string): Promise<Cluster> {
 test("reset removes what the tour applied, and keeps what the user made", async () => {
   const namespace = freshNamespace();
   const cluster = await tour(namespace);
-  const configMap = join(sandbox.dir, `${namespace}-cm.yaml`);
+  const configMap = join(bed.sandbox.dir, `${namespace}-cm.yaml`);
   writeFileSync(
     configMap,
     `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-settings\ndata:\n  colour: blue\n`,
@@ -102,8 +88,7 @@ test("reset leaves an injection label the user set, and objects applied by hand"
   await ok("create", "namespace", namespace);
   await ok("label", "namespace", namespace, "istio-injection=enabled");
   await ok("-n", namespace, "apply", "-f", manifestPath("bookinfo-gateway.yaml"));
-  const cluster = clusterFor(sandbox, namespace);
-  clusters.push(cluster);
+  const cluster = bed.tourIn(namespace);
   await applyManifest(cluster, "destination-rule-all.yaml", { namespace, networkingVersion: "v1" });
 
   const lines = await resetNamespace(cluster, namespace);
@@ -125,8 +110,7 @@ test("a label both the user and the tour set stays: the user still owns it", asy
   const namespace = freshNamespace();
   await ok("create", "namespace", namespace);
   await ok("label", "namespace", namespace, "istio-injection=enabled");
-  const cluster = clusterFor(sandbox, namespace);
-  clusters.push(cluster);
+  const cluster = bed.tourIn(namespace);
   await labelNamespace(cluster, namespace, { "istio-injection": "enabled" });
   assert.deepEqual(await resetNamespace(cluster, namespace), []);
   const labels = JSON.parse(await ok("get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}"));

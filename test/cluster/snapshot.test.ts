@@ -1,31 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { applyManifest, labelNamespace } from "../../source/cluster/apply.ts";
-import type { Cluster } from "../../source/cluster/connect.ts";
 import { detectIstio } from "../../source/cluster/istio.ts";
 import { loadSnapshot } from "../../source/cluster/snapshot.ts";
-import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
-import { clusterFor, freshNamespace } from "./helpers.ts";
+import { clusterFor, clusterTestbed, freshNamespace } from "./helpers.ts";
 
-let sandbox: TestSandbox;
-let kubectl: Kubectl;
-const clusters: Cluster[] = [];
-
-before(async () => {
-  sandbox = await openSandbox({ speed: 20 });
-  kubectl = kubectlFor(sandbox.kubeconfig);
-});
-after(async () => {
-  await Promise.all(clusters.map((c) => c.close()));
-  await sandbox.close();
-});
-
-function tourIn(namespace: string): Cluster {
-  const cluster = clusterFor(sandbox, namespace);
-  clusters.push(cluster);
-  return cluster;
-}
+const bed = clusterTestbed();
+const tourIn = (namespace: string) => bed.tourIn(namespace);
 
 test("detectIstio reads the sandbox's Istio like a real install", async () => {
   const istio = await detectIstio(tourIn("default"));
@@ -38,7 +19,7 @@ describe("loadSnapshot", () => {
     const snapshot = await loadSnapshot(tourIn(namespace));
     assert.equal(snapshot.namespace, namespace);
     assert.equal(snapshot.context, "bookinfo-sandbox");
-    assert.equal(snapshot.server, sandbox.sandbox.server);
+    assert.equal(snapshot.server, bed.sandbox.sandbox.server);
     assert.equal(snapshot.namespaceObject, null);
     assert.deepEqual(
       [snapshot.pods, snapshot.deployments, snapshot.services, snapshot.gateways],
@@ -48,7 +29,7 @@ describe("loadSnapshot", () => {
     assert.equal(snapshot.ingressService?.metadata.name, "istio-ingressgateway");
     assert.equal(snapshot.ingressPods.length, 1);
     assert.deepEqual(snapshot.gateway, {
-      url: `http://127.0.0.1:${sandbox.sandbox.ingress.httpNodePort}`,
+      url: `http://127.0.0.1:${bed.sandbox.sandbox.ingress.httpNodePort}`,
       source: "NodePort",
     });
   });
@@ -82,7 +63,7 @@ describe("loadSnapshot", () => {
     assert.equal(snapshot.deployments[0]?.apiVersion, "apps/v1");
     assert.equal(snapshot.virtualServices[0]?.apiVersion, "networking.istio.io/v1");
 
-    const listed = await kubectl("-n", namespace, "get", "pods,deployments,services", "-o", "name");
+    const listed = await bed.kubectl("-n", namespace, "get", "pods,deployments,services", "-o", "name");
     const ours = [
       ...snapshot.pods.map((o) => `pod/${o.metadata.name}`),
       ...snapshot.deployments.map((o) => `deployment.apps/${o.metadata.name}`),
@@ -106,12 +87,12 @@ describe("loadSnapshot", () => {
     const theirs: number[] = [];
     for (let i = 0; i < 5; i++) {
       // A fresh connection each time, as a `status` process has.
-      const fresh = clusterFor(sandbox, namespace);
+      const fresh = clusterFor(bed.sandbox, namespace);
       ours.push(await time(() => loadSnapshot(fresh)));
       await fresh.close();
       theirs.push(
         await time(() =>
-          kubectl(
+          bed.kubectl(
             "-n",
             namespace,
             "get",
