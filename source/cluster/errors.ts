@@ -74,12 +74,7 @@ const TLS_CODES = new Set([
   "EPROTO",
 ]);
 
-const TIMEOUT_CODES = new Set([
-  "ETIMEDOUT",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-]);
+const TIMEOUT_CODES = new Set(["ETIMEDOUT"]);
 
 /**
  * Turns whatever the network, a credential plugin or the API server threw into one plain sentence with what to
@@ -193,7 +188,7 @@ function explainNetwork(error: unknown, what: Attempt): ClusterError {
       options,
     );
   }
-  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE")
+  if (code === "ECONNRESET" || code === "EPIPE")
     return new ClusterError(
       `lost the connection to ${where} while trying to ${what.verb} ${what.resource}; try again ${context}`,
       "unreachable",
@@ -244,13 +239,11 @@ function isIstioNetworking(what: Attempt, body: StatusBody, cause: unknown): boo
   return cause instanceof Error && cause.message.includes(needle);
 }
 
-/** The HTTP status of an ApiException (`code`) or of a failed watch (`statusCode`). */
+/** The HTTP status of an API server's refusal (ApiError, a refused port-forward: numeric `code`). */
 export function httpStatus(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  if (typeof code === "number" && code >= 100 && code < 600) return code;
-  if (typeof statusCode === "number" && statusCode >= 100 && statusCode < 600) return statusCode;
-  return undefined;
+  const { code } = error as { code?: unknown };
+  return typeof code === "number" && code >= 100 && code < 600 ? code : undefined;
 }
 
 function statusBody(error: unknown): StatusBody {

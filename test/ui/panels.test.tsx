@@ -10,7 +10,16 @@ import { SamplesPanel } from "../../source/ui/components/SamplesPanel.tsx";
 import { StageDetail } from "../../source/ui/components/StageDetail.tsx";
 import { StageList } from "../../source/ui/components/StageList.tsx";
 import { makeTheme } from "../../source/ui/theme.ts";
-import { bookinfo, deployment, failed, NOW, namespace, ok, pod } from "../unit/tutorial/fixtures.ts";
+import {
+  bookinfo,
+  DEPLOYMENTS,
+  deployment,
+  failed,
+  NOW,
+  namespace,
+  ok,
+  pod,
+} from "../unit/tutorial/fixtures.ts";
 import { deployed, exposed, fresh, routed, themed, viewOf } from "./support.tsx";
 
 afterEach(cleanup);
@@ -110,14 +119,7 @@ describe("pod table", () => {
 
   test("keeps the pods that are changing when they do not all fit, and counts the rest", () => {
     const settled = bookinfo().pods;
-    const starting = [
-      "details-v1",
-      "ratings-v1",
-      "reviews-v1",
-      "reviews-v2",
-      "reviews-v3",
-      "productpage-v1",
-    ].map((d) => pod(d, { state: "creating", suffix: "new01" }));
+    const starting = DEPLOYMENTS.map((d) => pod(d, { state: "creating", suffix: "new01" }));
     const snap = deployed({ pods: [...settled, ...starting] });
     const view = viewOf(snap, { size: { columns: 80, rows: 24 } });
     const frame = frameOf(<PodTable table={view.pods} />);
