@@ -168,6 +168,13 @@ function explainNetwork(error: unknown, what: Attempt): ClusterError {
   const code = networkCode(error);
   const name = errorName(error);
   const options = { cause: error };
+  const proxy = (error as { proxy?: unknown }).proxy;
+  if (typeof proxy === "string")
+    return new ClusterError(
+      `cannot reach ${where} through ${proxy}: ${firstLine(error instanceof Error ? error.message : String(error))}. Check that proxy ${context}`,
+      "unreachable",
+      options,
+    );
   if (code === "ECONNREFUSED")
     return new ClusterError(
       `cannot reach ${where}: connection refused. Is it running? ${context}`,

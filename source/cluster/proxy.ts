@@ -110,7 +110,7 @@ export function proxyAgent(choice: ProxyChoice, secure: boolean): HttpAgent {
             new Error(
               `the proxy ${proxy.host} refused to connect to ${authority} (HTTP ${response.statusCode})`,
             ),
-            { code: "EPROXY" },
+            { code: "EPROXY", proxy: choice.from },
           ),
         );
       }
@@ -118,8 +118,9 @@ export function proxyAgent(choice: ProxyChoice, secure: boolean): HttpAgent {
       const { host, servername, ...tls } = target as ClientRequestArgs & Record<string, unknown>;
       done(null, tlsConnect({ ...tls, socket, servername: servername ?? host ?? undefined } as never));
     });
+    // Marked, so the message blames the proxy rather than the cluster behind it.
     request.once("error", (error) =>
-      done(Object.assign(new Error(`the proxy ${proxy.host}: ${firstLine(error.message)}`), error)),
+      done(Object.assign(new Error(firstLine(error.message)), error, { proxy: choice.from })),
     );
     request.end();
   };

@@ -242,6 +242,25 @@ describe("credentials from the kubeconfig reach the API server", () => {
     }
   });
 
+  test("a proxy that cannot be reached is named as the one at fault", async () => {
+    const file = kubeconfigWith(
+      "dead-proxy",
+      { token: t.sandbox.adminToken },
+      { "proxy-url": "http://127.0.0.1:1" },
+    );
+    await assert.rejects(
+      withCluster(file, (cluster) => cluster.probe()),
+      (error: unknown) => {
+        assert.ok(error instanceof ClusterError);
+        assert.equal(
+          error.message,
+          `cannot reach the cluster at ${t.sandbox.server} through the proxy-url http://127.0.0.1:1 of context "dead-proxy": connect ECONNREFUSED 127.0.0.1:1. Check that proxy (context dead-proxy)`,
+        );
+        return true;
+      },
+    );
+  });
+
   test("a socks proxy-url is refused in one sentence", () => {
     const file = kubeconfigWith("socks", { token: "x" }, { "proxy-url": "socks5://127.0.0.1:1080" });
     assert.throws(() => connect(resolveTarget({ kubeconfig: file }, {})).close(), {
