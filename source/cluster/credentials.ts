@@ -44,6 +44,7 @@ export function credentialsFor(target: ResolvedTarget, options: CredentialOption
   // sends a dozen requests at once, and a plugin may open a browser to log in.
   let plugin: Promise<PluginCredential> | undefined;
   let generation = 0;
+  const providerHeader = authProviderHeader(target, who);
 
   const pluginCredential = async (exec: ExecConfig): Promise<PluginCredential> => {
     const pending = plugin;
@@ -82,7 +83,7 @@ export function credentialsFor(target: ResolvedTarget, options: CredentialOption
         }
       }
       if (user.authProvider) {
-        const authorization = await authProviderHeader(target, who);
+        const authorization = await providerHeader();
         if (authorization) headers.Authorization = authorization;
       }
       return { headers, cert, key, generation };
@@ -259,35 +260,44 @@ export function parseExecCredential(stdout: string, apiVersion: string): PluginC
   };
 }
 
-/** The legacy auth-provider plugins (oidc, and gcp/azure on old kubeconfigs) through client-node. */
-async function authProviderHeader(target: ResolvedTarget, who: string): Promise<string | undefined> {
-  const provider = target.user.authProvider;
-  if (!provider) return undefined;
-  try {
-    const { KubeConfig } = await import("@kubernetes/client-node");
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [
-        {
-          name: "cluster",
-          server: target.server,
-          skipTLSVerify: target.cluster.insecureSkipTlsVerify === true,
-        },
-      ],
-      users: [{ name: "user", authProvider: provider }],
-      contexts: [{ name: "context", cluster: "cluster", user: "user" }],
-      currentContext: "context",
-    });
-    const options: { headers: Record<string, string> } = { headers: {} };
-    await config.applyToHTTPSOptions(options);
-    return options.headers.Authorization;
-  } catch (error) {
-    throw new ClusterError(
-      `the ${provider.name} auth-provider of ${who} could not get a token: ${firstLine(error instanceof Error ? error.message : String(error))}; log in again (kubectl would fail the same way)`,
-      "unauthorized",
-      { cause: error },
-    );
-  }
+/**
+ * The legacy auth-provider plugins (oidc, and gcp/azure on old kubeconfigs) through client-node,
+ * imported for such a user alone. One KubeConfig per user, so a token the provider refreshed is
+ * kept (client-node writes it back into the provider's config).
+ */
+function authProviderHeader(target: ResolvedTarget, who: string): () => Promise<string | undefined> {
+  let config: Promise<import("@kubernetes/client-node").KubeConfig> | undefined;
+  return async () => {
+    const provider = target.user.authProvider;
+    if (!provider) return undefined;
+    try {
+      config ??= import("@kubernetes/client-node").then(({ KubeConfig }) => {
+        const loaded = new KubeConfig();
+        loaded.loadFromOptions({
+          clusters: [
+            {
+              name: "cluster",
+              server: target.server,
+              skipTLSVerify: target.cluster.insecureSkipTlsVerify === true,
+            },
+          ],
+          users: [{ name: "user", authProvider: provider }],
+          contexts: [{ name: "context", cluster: "cluster", user: "user" }],
+          currentContext: "context",
+        });
+        return loaded;
+      });
+      const options: { headers: Record<string, string> } = { headers: {} };
+      await (await config).applyToHTTPSOptions(options);
+      return options.headers.Authorization;
+    } catch (error) {
+      throw new ClusterError(
+        `the ${provider.name} auth-provider of ${who} could not get a token: ${firstLine(error instanceof Error ? error.message : String(error))}; log in again (kubectl would fail the same way)`,
+        "unauthorized",
+        { cause: error },
+      );
+    }
+  };
 }
 
 function readText(file: string, field: string, who: string): string {

@@ -290,6 +290,24 @@ describe("credentialsFor without a server", () => {
     assert.deepEqual(got.headers["Impersonate-Group"], ["devs", "ops"]);
   });
 
+  test("an oidc auth-provider's id-token, through client-node, as kubectl sends it", async () => {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const idToken = `${part({ alg: "none" })}.${part({ exp: Math.floor(Date.now() / 1000) + 3600 })}.sig`;
+    const file = kubeconfigWith("oidc", {
+      "auth-provider": {
+        name: "oidc",
+        config: { "client-id": "kubernetes", "id-token": idToken, "idp-issuer-url": "https://idp.example" },
+      },
+    });
+    const source = credentialsFor(resolveTarget({ kubeconfig: file }, {}));
+    assert.equal((await source.get()).headers.Authorization, `Bearer ${idToken}`);
+    assert.equal(
+      (await source.get()).headers.Authorization,
+      `Bearer ${idToken}`,
+      "again, from the same config",
+    );
+  });
+
   test("an unreadable client key names the file and the user", () => {
     const file = kubeconfigWith("bad-key", { "client-certificate-data": "eA==", "client-key": "nope.key" });
     assert.throws(() => credentialsFor(resolveTarget({ kubeconfig: file }, {})), {
