@@ -1,0 +1,90 @@
+// The view's vocabulary: lines of toned segments, and what the screen is made of.
+
+import type { Snapshot } from "../../model/snapshot.ts";
+import type { StageId } from "../../tutorial/stage.ts";
+import type { StageResult } from "../../tutorial/stages.ts";
+import type { Layout } from "../layout.ts";
+import { cells, truncate } from "../text.ts";
+import type { StageDisplay, Theme, Tone } from "../theme.ts";
+import type { UiState } from "../uiState.ts";
+
+export interface Seg {
+  text: string;
+  tone: Tone;
+}
+export type Line = Seg[];
+
+export interface StageLine {
+  id: StageId;
+  number: number;
+  title: string;
+  display: StageDisplay;
+  mark: string;
+  selected: boolean;
+  text: string;
+}
+
+export interface PodLine {
+  /** kubectl's cells, padded to the table's columns. */
+  cells: { text: string; tone: Tone }[];
+}
+
+export interface PodTableView {
+  header: string;
+  rows: PodLine[];
+  /** "… and 6 more pods (2 not Ready)" when they do not all fit, or the empty-table line. */
+  note: string | null;
+}
+
+export interface TourView {
+  layout: Layout;
+  header: Line[];
+  stages: StageLine[];
+  stagesTitle: string | null;
+  pods: PodTableView;
+  samples: Line[];
+  detail: Line[];
+  message: Line;
+  footer: Line;
+}
+
+export interface BootState {
+  state: "starting" | "ready";
+  /** What is happening while starting, e.g. "starting the sandbox". */
+  text: string;
+}
+
+export interface ViewInput {
+  /** Null until the session is open. */
+  snapshot: Snapshot | null;
+  configChangedAt: number;
+  checks: StageResult[] | null;
+  ui: UiState;
+  size: { columns: number; rows: number };
+  theme: Theme;
+  /** The last N samples the panel summarises, and the background rate. */
+  window: number;
+  rate: number;
+  boot: BootState;
+  manifestText?: (file: string) => string;
+}
+
+export const seg = (text: string, tone: Tone = "plain"): Seg => ({ text, tone });
+
+/** A line of segments cut to `width` cells. */
+export function fit(line: Line, width: number, theme: Theme): Line {
+  const out: Line = [];
+  let room = width;
+  for (const part of line) {
+    if (room <= 0) break;
+    const n = cells(part.text);
+    if (n <= room) {
+      out.push(part);
+      room -= n;
+    } else {
+      out.push({ ...part, text: truncate(part.text, room, theme.ascii) });
+      room = 0;
+    }
+  }
+  return out;
+}

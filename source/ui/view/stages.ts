@@ -1,0 +1,41 @@
+import { stageRows } from "../../model/stageRows.ts";
+import type { StageId } from "../../tutorial/stage.ts";
+import { STAGES, type StageResult } from "../../tutorial/stages.ts";
+import { truncate } from "../text.ts";
+import type { StageDisplay } from "../theme.ts";
+import type { UiState } from "../uiState.ts";
+import type { StageLine, ViewInput } from "./lines.ts";
+
+/** The stage's state as drawn: the check's, or running while the tour applies or waits on it. */
+function stageDisplay(
+  result: StageResult | undefined,
+  id: StageId,
+  ui: Pick<UiState, "running" | "applyError">,
+): StageDisplay {
+  if (!result) return "unknown";
+  if (ui.applyError?.id === id) return "failed";
+  if (result.check.state === "done") return "done";
+  if (result.check.state === "failed") return "failed";
+  return ui.running?.id === id ? "running" : "pending";
+}
+
+export function stageLines(input: ViewInput, width: number): StageLine[] {
+  const { checks, theme, ui } = input;
+  const rows = checks ? stageRows(checks, ui.selected, { ascii: theme.ascii }) : null;
+  return STAGES.map((stage, index) => {
+    const result = checks?.[index];
+    const display = stageDisplay(result, stage.id, ui);
+    const mark = theme.glyphs.marks[display];
+    const selected = rows ? (rows[index]?.selected ?? false) : stage.id === ui.selected;
+    const pointer = selected ? theme.glyphs.pointer : " ";
+    return {
+      id: stage.id,
+      number: index + 1,
+      title: stage.title,
+      display,
+      mark,
+      selected,
+      text: truncate(`${pointer} ${mark} ${index + 1} ${stage.title}`, width, theme.ascii),
+    };
+  });
+}
