@@ -1,3 +1,5 @@
+// The selected stage in detail: what it does and why, the commands, the YAML, the fix; or help.
+
 import type { Snapshot } from "../../model/snapshot.ts";
 import type { StageId } from "../../tutorial/stage.ts";
 import { deploymentsNeedingRestart } from "../../tutorial/stages/inject.ts";

@@ -1,3 +1,5 @@
+// The stage list: each stage with its mark, the selected one pointed at.
+
 import { stageRows } from "../../model/stageRows.ts";
 import type { StageId } from "../../tutorial/stage.ts";
 import { STAGES, type StageResult } from "../../tutorial/stages.ts";
