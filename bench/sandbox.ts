@@ -11,8 +11,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { findResource } from "../source/sandbox/api/resources.ts";
-import { startSandbox } from "../source/sandbox/sandbox.ts";
+import { findResource, startSandbox } from "@kubectl-bookinfo/sandbox";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const root = new URL("..", import.meta.url).pathname;

@@ -33,8 +33,8 @@ export async function runSandboxCommand(options: SandboxCommandOptions): Promise
   const chosen = options.kubeconfigOut !== undefined;
   const path = resolve(options.kubeconfigOut ?? join(tmpdir(), `bookinfo-sandbox-${process.pid}.kubeconfig`));
   checkWritable(path);
-  const { startSandbox } = await import("../sandbox/sandbox.ts");
-  const sandbox = await startSandbox({ speed: options.speed });
+  const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
+  const sandbox = await startEmbeddedSandbox({ speed: options.speed });
   try {
     writeFileSync(path, sandbox.kubeconfig, { mode: 0o600 });
   } catch (error) {

@@ -112,8 +112,8 @@ function target(flags: TargetFlags): TargetFlags {
  * user can read, in a directory of its own; both go when the sandbox stops or the process ends.
  */
 async function startSandboxFile(speed: number): Promise<{ kubeconfig: string; stop(): Promise<void> }> {
-  const { startSandbox } = await import("../sandbox/sandbox.ts");
-  const sandbox = await startSandbox({ speed });
+  const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
+  const sandbox = await startEmbeddedSandbox({ speed });
   const dir = mkdtempSync(join(tmpdir(), "bookinfo-tour-"));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.once("exit", remove);

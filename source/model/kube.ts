@@ -116,13 +116,3 @@ export interface Pod extends KubeObject {
   spec?: PodSpec;
   status?: PodStatus;
 }
-
-/** One column of a meta.k8s.io/v1 Table, the shape `kubectl get` receives from the API server. */
-export interface TableColumnDefinition {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  /** 0 for default output; 1 for columns only `-o wide` shows. */
-  priority: number;
-}

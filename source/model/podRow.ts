@@ -4,7 +4,7 @@
 // NotReady, "Unknown" for pods on a lost node).
 
 import { age, parseKubeTime } from "./age.ts";
-import type { Container, ContainerStatus, Pod, PodCondition, TableColumnDefinition } from "./kube.ts";
+import type { Container, ContainerStatus, Pod, PodCondition } from "./kube.ts";
 
 export interface PodRow {
   name: string;
@@ -30,18 +30,6 @@ const ISTIO_PROXY = "istio-proxy";
 // The node lifecycle controller sets this pod reason when the pod's node stops reporting.
 const NODE_LOST = "NodeLost";
 
-export const podColumns: TableColumnDefinition[] = [
-  column("Name", "The pod's name, unique in its namespace.", 0, "name"),
-  column("Ready", "How many of the pod's containers are ready, out of how many."),
-  column("Status", "The pod's phase, or the most telling container or init-container state."),
-  column("Restarts", "Container restarts, and how long ago the latest one happened."),
-  column("Age", "Time since the pod was created."),
-  column("IP", "The pod's first IP address.", 1),
-  column("Node", "The node the pod is bound to.", 1),
-  column("Nominated Node", "The node a preempting pod is expected to land on.", 1),
-  column("Readiness Gates", "How many readiness gates report True, out of how many.", 1),
-];
-
 export function podRow(pod: Pod, now: number): PodRow {
   const summary = summarize(pod);
   return {
@@ -58,22 +46,6 @@ export function podRow(pod: Pod, now: number): PodRow {
     node: pod.spec?.nodeName || NONE,
     sidecar: hasIstioSidecar(pod),
   };
-}
-
-/** The cells of a pod's Table row, in the order of `podColumns`. */
-export function podRowCells(pod: Pod, now: number): string[] {
-  const row = podRow(pod, now);
-  return [
-    row.name,
-    row.ready,
-    row.status,
-    row.restartsText,
-    row.age,
-    row.ip,
-    row.node,
-    pod.status?.nominatedNodeName || NONE,
-    readinessGates(pod),
-  ];
 }
 
 interface Moment {
@@ -209,16 +181,4 @@ function hasIstioSidecar(pod: Pod): boolean {
     spec.containers?.some((c) => c.name === ISTIO_PROXY) ||
     (spec.initContainers ?? []).some((c) => c.name === ISTIO_PROXY && isRestartable(c))
   );
-}
-
-function readinessGates(pod: Pod): string {
-  const gates = pod.spec?.readinessGates ?? [];
-  if (gates.length === 0) return NONE;
-  const conditions = pod.status?.conditions ?? [];
-  const passing = gates.filter((gate) => conditionIsTrue(conditions, gate.conditionType)).length;
-  return `${passing}/${gates.length}`;
-}
-
-function column(name: string, description: string, priority = 0, format = ""): TableColumnDefinition {
-  return { name, type: "string", format, description, priority };
 }

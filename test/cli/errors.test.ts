@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
+import { openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { bookinfo, isOneSentence } from "./support.ts";
 
 // Every bad input ends in one clear sentence, a non-zero exit and no stack trace, within 5 s.

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { kubectlFor } from "../support/kubectl.ts";
+import { kubectlFor } from "@kubectl-bookinfo/sandbox/testing";
 
 const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
 

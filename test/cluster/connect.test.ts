@@ -3,10 +3,10 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { dump } from "js-yaml";
 import { ApiError, type Cluster, connect } from "../../source/cluster/connect.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 
 let t: TestSandbox;
 let cluster: Cluster;

@@ -4,13 +4,13 @@ import { createServer, type Server } from "node:http";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { dump, load } from "js-yaml";
 import { type Cluster, connect } from "../../source/cluster/connect.ts";
 import { credentialsFor, parseExecCredential } from "../../source/cluster/credentials.ts";
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
 import { bookinfo } from "../cli/support.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 
 // Every way a kubeconfig can say who the user is, against the sandbox over HTTPS: the sandbox
 // checks bearer tokens, so each case must deliver the right token to get an answer at all.

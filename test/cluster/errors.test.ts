@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { applyManifest, applyObjects, labelNamespace } from "../../source/cluster/apply.ts";
 import { connect } from "../../source/cluster/connect.ts";
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
 import { loadSnapshot } from "../../source/cluster/snapshot.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 import {
   closedPort,
   clusterFor,

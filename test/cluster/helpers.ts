@@ -2,11 +2,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before } from "node:test";
+import { type Kubectl, kubectlFor, openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { dump, load } from "js-yaml";
 import { type Cluster, connect } from "../../source/cluster/connect.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
-import { type Kubectl, kubectlFor } from "../support/kubectl.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 
 export const ADMIN = "bookinfo-sandbox";
 export const VIEWER = "bookinfo-sandbox-viewer";

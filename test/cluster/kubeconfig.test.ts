@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { dump } from "js-yaml";
 import { connect } from "../../source/cluster/connect.ts";
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 
 // Real kubeconfig files in a temp dir, resolved with an explicit environment so the machine's own
 // KUBECONFIG and ~/.kube/config never leak in.

@@ -5,6 +5,7 @@ import { Agent, get, request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { curl, deployBookinfo, manifest, type Tutorial } from "@kubectl-bookinfo/sandbox/testing";
 import { type Cluster, connect as connectCluster } from "../../source/cluster/connect.ts";
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
@@ -14,7 +15,6 @@ import {
   type PortForwardHandle,
 } from "../../source/cluster/portForward.ts";
 import type { Pod } from "../../source/model/kube.ts";
-import { curl, deployBookinfo, manifest, type Tutorial } from "../dataplane/support.ts";
 import { ADMIN, closedPort, silentServer, VIEWER } from "./helpers.ts";
 
 // The tool's own port-forward against the sandbox, reached like any cluster: kubeconfig, HTTPS,

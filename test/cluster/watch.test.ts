@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
+import { findResource } from "@kubectl-bookinfo/sandbox";
+import { openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { applyManifest, labelNamespace } from "../../source/cluster/apply.ts";
 import {
   type Cluster,
@@ -14,8 +16,6 @@ import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
 import { splitLines, watchNamespace } from "../../source/cluster/watch.ts";
 import type { KubeObject } from "../../source/model/kube.ts";
 import type { IstioInfo, SnapshotEvent, WatchedResource } from "../../source/model/snapshot.ts";
-import { findResource } from "../../source/sandbox/api/resources.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 import { closedPort, clusterFor, freshNamespace, variantKubeconfig } from "./helpers.ts";
 
 const ALL: WatchedResource[] = [

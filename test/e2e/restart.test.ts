@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { kubectlFor } from "../support/kubectl.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
+import { kubectlFor, openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { Tmux } from "./tmux.ts";
 
 // The tutorial's classic stumble, in a real terminal: Bookinfo applied before the namespace was

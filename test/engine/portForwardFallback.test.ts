@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { kubectlFor, openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
 import { TourSession } from "../../source/engine/tourSession.ts";
-import { kubectlFor } from "../support/kubectl.ts";
-import { openSandbox, type TestSandbox } from "../support/sandbox.ts";
 
 // A cluster whose ingress gateway has neither a LoadBalancer nor node ports (a ClusterIP
 // Service, as on many managed clusters behind their own ingress): the tour forwards a port to

@@ -8,7 +8,7 @@ import type {
   PodCondition,
   PodStatus,
 } from "../../../source/model/kube.ts";
-import { podColumns, podRow, podRowCells } from "../../../source/model/podRow.ts";
+import { podRow } from "../../../source/model/podRow.ts";
 
 // Each fixture is a pod status the kubelet really produces; the expected READY / STATUS /
 // RESTARTS are what `kubectl get pods` prints for it.
@@ -483,65 +483,5 @@ describe("podRow: the other fields", () => {
     const p = pod({});
     delete p.metadata.creationTimestamp;
     assert.equal(podRow(p, NOW).age, "<unknown>");
-  });
-});
-
-describe("podRowCells and podColumns", () => {
-  test("cells follow kubectl's column order, wide columns included", () => {
-    const p = pod({
-      nodeName: "worker-1",
-      containers: [{ name: "a" }, { name: "b" }],
-      status: {
-        phase: "Running",
-        podIPs: [{ ip: "1.1.1.1" }],
-        nominatedNodeName: "node1",
-        conditions: [condition("condition1", "False"), condition("condition2", "True")],
-        containerStatuses: [running("a", true, { restartCount: 3 }), { name: "b", restartCount: 3 }],
-      },
-    });
-    p.spec!.readinessGates = [
-      { conditionType: "condition1" },
-      { conditionType: "condition2" },
-      { conditionType: "condition3" },
-    ];
-    assert.deepEqual(podRowCells(p, NOW), [
-      "productpage-v1-6c58956d6b-x2k9q",
-      "1/2",
-      "Running",
-      "6",
-      "5m30s",
-      "1.1.1.1",
-      "worker-1",
-      "node1",
-      "1/3",
-    ]);
-  });
-
-  test("missing wide values print <none>", () => {
-    assert.deepEqual(podRowCells(pod({ status: { phase: "Pending" } }), NOW).slice(5), [
-      "<none>",
-      "<none>",
-      "<none>",
-      "<none>",
-    ]);
-  });
-
-  test("columns match the server's names, and IP onward only shows with -o wide", () => {
-    assert.deepEqual(
-      podColumns.map((c) => [c.name, c.priority]),
-      [
-        ["Name", 0],
-        ["Ready", 0],
-        ["Status", 0],
-        ["Restarts", 0],
-        ["Age", 0],
-        ["IP", 1],
-        ["Node", 1],
-        ["Nominated Node", 1],
-        ["Readiness Gates", 1],
-      ],
-    );
-    assert.equal(podColumns[0]?.format, "name");
-    assert.ok(podColumns.every((c) => c.type === "string" && c.description.length > 0));
   });
 });

@@ -1,0 +1,265 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Pod } from "../kube.ts";
+import {
+  exitCodeOnStop,
+  initRunSeconds,
+  isPreloaded,
+  normalizeImage,
+  pullSeconds,
+  readySeconds,
+} from "./images.ts";
+import { PodIPs } from "./ipam.ts";
+import { KEY, objectKey, PODS, splitKey } from "./kinds.ts";
+import { type ContainerRun, HOST_IP, newRun, type PodRun, renderStatus } from "./podRun.ts";
+import { isTerminal } from "./podState.ts";
+import type { Runtime } from "./runtime.ts";
+import { canonicalJson } from "./templateHash.ts";
+
+/**
+ * What the kubelet tells the rest of the sandbox about pods on its node: `ready` once every
+ * container passed its readiness check, `stopped` once its containers were killed (or the pod
+ * vanished). The data plane attaches here to start and stop serving a pod's traffic.
+ */
+export interface KubeletEvents {
+  ready: [pod: Pod];
+  stopped: [pod: Pod];
+}
+
+// Seconds at speed 1 between the kubelet seeing a pod and its sandbox (network namespace, IP)
+// being up, and between an image being present and its container running.
+const SANDBOX_SECONDS = 0.5;
+const CREATE_SECONDS = 0.3;
+// SIGTERM to exit: the sidecar drains for a moment longer than a bare app.
+const STOP_SECONDS = 1;
+const STOP_WITH_PROXY_SECONDS = 1.5;
+
+const containerID = () => `containerd://${randomBytes(32).toString("hex")}`;
+
+/**
+ * The sandbox node's kubelet. Only pods bound to this node are touched: each is walked through
+ * sandbox creation, init containers, image pulls, container start and readiness, with delays
+ * divided by the speed; on deletion its containers are stopped within the grace period and the
+ * pod is then removed, as the real kubelet's status manager does.
+ */
+export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
+  const events = new EventEmitter<KubeletEvents>();
+  const queue = rt.queue("kubelet", reconcile);
+  const { store, objects } = rt;
+  const runs = new Map<string, PodRun>();
+  const ips = new PodIPs(store);
+  /** Image reference -> wall-clock ms when its pull finishes (or finished). */
+  const pulls = new Map<string, number>();
+
+  const onNode = (pod: Pod | undefined) => pod?.spec?.nodeName === rt.nodeName;
+  rt.watch((event) => {
+    if (event.resource !== KEY.pods) return;
+    const key = objectKey(event.object.metadata.namespace, event.object.metadata.name);
+    if (onNode(event.object as Pod) || onNode(event.previous as Pod | undefined) || runs.has(key))
+      queue.add(key);
+  });
+  for (const pod of store.peek(KEY.pods)) {
+    if (onNode(pod as Pod)) queue.add(objectKey(pod.metadata.namespace, pod.metadata.name));
+  }
+
+  function reconcile(key: string): void {
+    const [namespace, name] = splitKey(key);
+    const pod = store.get(KEY.pods, namespace, name) as Pod | undefined;
+    let run = runs.get(key);
+    if (run && (!pod || !onNode(pod) || pod.metadata.uid !== run.uid)) {
+      forget(run);
+      run = undefined;
+    }
+    if (!pod || !onNode(pod)) return;
+    if (!run) {
+      // A finished pod from before this kubelet started has nothing left to run.
+      if (isTerminal(pod) && !pod.metadata.deletionTimestamp) return;
+      run = newRun(pod, key, rt.timestamp());
+      runs.set(key, run);
+      if (!pod.metadata.deletionTimestamp) {
+        publish(run);
+        const started = run;
+        step(run, SANDBOX_SECONDS, () => startSandbox(started));
+      }
+    }
+    if (pod.metadata.deletionTimestamp && !run.stopping) beginStop(run, pod);
+  }
+
+  /** Replace the run's pending step: a pod does one thing at a time. */
+  function step(run: PodRun, seconds: number, next: () => void): void {
+    run.cancel?.();
+    const cancel = rt.after(seconds, () => {
+      if (run.cancel === cancel) run.cancel = undefined;
+      if (runs.get(run.key) === run) next();
+    });
+    run.cancel = cancel;
+  }
+
+  function startSandbox(run: PodRun): void {
+    run.sandboxReady = true;
+    run.podIP = run.hostNetwork ? HOST_IP : ips.allocate();
+    publish(run);
+    runInit(run, 0);
+  }
+
+  function runInit(run: PodRun, index: number): void {
+    const c = run.init[index];
+    if (!c) {
+      step(run, Math.max(0, ...run.app.map((a) => pullWait(a))) + CREATE_SECONDS, () => startApps(run));
+      return;
+    }
+    step(run, pullWait(c) + CREATE_SECONDS, () => {
+      start(c);
+      publish(run);
+      step(run, initRunSeconds(c.spec), () => {
+        c.state = "terminated";
+        c.exitCode = 0;
+        c.reason = "Completed";
+        c.finishedAt = rt.timestamp();
+        // A completed init container counts as ready and no longer started, as kubelet reports.
+        c.ready = true;
+        c.started = false;
+        publish(run);
+        runInit(run, index + 1);
+      });
+    });
+  }
+
+  function start(c: ContainerRun): void {
+    c.state = "running";
+    c.reason = undefined;
+    c.containerID = containerID();
+    c.startedAt = rt.timestamp();
+    // With a startup probe, `started` waits for it; the sidecar's passes with readiness.
+    c.started = c.spec.startupProbe === undefined;
+  }
+
+  function startApps(run: PodRun): void {
+    const now = Date.now();
+    for (const c of run.app) {
+      start(c);
+      c.readyAt = now + (readySeconds(c.spec) * 1000) / rt.speed;
+    }
+    publish(run);
+    awaitReadiness(run);
+  }
+
+  function awaitReadiness(run: PodRun): void {
+    const pending = run.app.filter((c) => !c.ready && c.readyAt !== undefined);
+    if (!pending.length) return;
+    const next = Math.min(...pending.map((c) => c.readyAt ?? 0));
+    step(run, (Math.max(0, next - Date.now()) * rt.speed) / 1000, () => {
+      const now = Date.now();
+      for (const c of pending) {
+        if ((c.readyAt ?? Infinity) <= now + 1) {
+          c.ready = true;
+          c.started = true;
+        }
+      }
+      const pod = publish(run);
+      if (run.app.every((c) => c.ready) && !run.announcedReady && pod) {
+        run.announcedReady = true;
+        announce("ready", pod);
+      }
+      awaitReadiness(run);
+    });
+  }
+
+  /** Seconds (simulated) until the container's image is on the node, starting its pull if needed. */
+  function pullWait(c: ContainerRun): number {
+    const image = c.spec.image ?? "";
+    if (isPreloaded(image)) return 0;
+    const ref = normalizeImage(image);
+    const now = Date.now();
+    let done = pulls.get(ref);
+    if (done === undefined) {
+      done = now + (pullSeconds(image) * 1000) / rt.speed;
+      pulls.set(ref, done);
+    }
+    return (Math.max(0, done - now) * rt.speed) / 1000;
+  }
+
+  function beginStop(run: PodRun, pod: Pod): void {
+    run.stopping = true;
+    run.cancel?.();
+    run.cancel = undefined;
+    const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const running = [...run.init, ...run.app].some((c) => c.state === "running");
+    const wanted = !running
+      ? 0.1
+      : run.app.some((c) => c.spec.name === "istio-proxy")
+        ? STOP_WITH_PROXY_SECONDS
+        : STOP_SECONDS;
+    step(run, Math.min(grace, wanted), () => kill(run));
+  }
+
+  function kill(run: PodRun): void {
+    const now = rt.timestamp();
+    const wasRunning = run.app.some((c) => c.state === "running");
+    for (const c of [...run.init, ...run.app]) {
+      if (c.state === "terminated") continue;
+      if (c.state === "running") {
+        c.exitCode = exitCodeOnStop(c.spec);
+        c.reason = c.exitCode === 0 ? "Completed" : "Error";
+      } else {
+        // Never started: the kubelet has no container to report on.
+        c.exitCode = 137;
+        c.reason = "ContainerStatusUnknown";
+        c.message = "The container could not be located when the pod was terminated";
+      }
+      c.state = "terminated";
+      c.finishedAt = now;
+      c.ready = false;
+      c.started = false;
+    }
+    run.stopped = true;
+    run.sandboxReady = false;
+    const pod = publish(run);
+    if (wasRunning && pod) announce("stopped", pod);
+    // Deleted only once the API shows the terminal phase, as the kubelet's status manager does.
+    step(run, 0.05, () => {
+      objects.delete(PODS, run.namespace, run.name, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: run.uid },
+      });
+    });
+  }
+
+  function forget(run: PodRun): void {
+    run.cancel?.();
+    run.cancel = undefined;
+    runs.delete(run.key);
+    const started = run.app.some((c) => c.state === "running");
+    if (started && !run.stopped && run.lastPod) announce("stopped", run.lastPod);
+  }
+
+  /** Writes the status rendered from the run; returns the pod as stored, or undefined if it is gone. */
+  function publish(run: PodRun): Pod | undefined {
+    const pod = store.get(KEY.pods, run.namespace, run.name) as Pod | undefined;
+    if (!pod || pod.metadata.uid !== run.uid) return undefined;
+    const status = renderStatus(pod, run, rt.timestamp());
+    if (canonicalJson(status) === canonicalJson(pod.status ?? {})) {
+      run.lastPod = pod;
+      return pod;
+    }
+    const written = objects.update(
+      PODS,
+      run.namespace,
+      run.name,
+      { ...pod, status },
+      { manager: "kubelet", subresource: "status" },
+    ) as Pod;
+    run.lastPod = written;
+    return written;
+  }
+
+  function announce(event: keyof KubeletEvents, pod: Pod): void {
+    try {
+      events.emit(event, pod);
+    } catch (error) {
+      process.emitWarning(`sandbox kubelet ${event} listener failed: ${(error as Error).message}`);
+    }
+  }
+
+  return events;
+}

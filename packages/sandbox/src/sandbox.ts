@@ -1,0 +1,132 @@
+import { randomBytes } from "node:crypto";
+import { applyDefaults } from "./api/defaults.ts";
+import { ObjectService } from "./api/objects.ts";
+import { recordUpdate } from "./api/patch.ts";
+import { findResourceByKind } from "./api/resources.ts";
+import { startApiServer } from "./api/server.ts";
+import { validate } from "./api/validation.ts";
+import { startControllers } from "./controllers/index.ts";
+import { sidecarInjection } from "./controllers/injection.ts";
+import { type DataPlane, startDataPlane } from "./dataplane/index.ts";
+import { istioCrds } from "./istio/crds.ts";
+import { istioSeedObjects } from "./istio/seed.ts";
+import type { KubeObject } from "./kube.ts";
+import { sandboxKubeconfig } from "./kubeconfig.ts";
+import { makeServingCertificates } from "./pki/certificates.ts";
+import { freeNodePorts } from "./ports.ts";
+import { Store } from "./store/store.ts";
+
+export const ISTIO_VERSION = "1.28.1";
+export const SANDBOX_NODE = "bookinfo-sandbox-control-plane";
+/**
+ * The one namespace the workshop user may use, as a cluster admin grants each attendee of a
+ * workshop on a shared cluster. The sandbox does not create it: the admin does.
+ */
+export const WORKSHOP_NAMESPACE = "workshop";
+
+export interface SandboxOptions {
+  /** Divides every simulated delay (image pulls, readiness, termination). */
+  speed?: number;
+  /** Namespace written into the kubeconfig's contexts. */
+  namespace?: string;
+  /** Whether the cluster has Istio (istio-system, its CRDs, the injector); default true. */
+  istio?: boolean;
+  /** Interval of watch bookmarks; tests shorten it. */
+  bookmarkIntervalMs?: number;
+}
+
+export interface Sandbox {
+  server: string;
+  kubeconfig: string;
+  adminToken: string;
+  viewerToken: string;
+  /** Token of `bookinfo-workshop`: admin of namespace `workshop` (once it exists), nothing else. */
+  workshopToken: string;
+  ingress: { httpNodePort: number; httpsNodePort: number; statusNodePort: number };
+  objects: ObjectService;
+  store: Store;
+  /** The ingress gateway and the simulated Bookinfo services. */
+  dataPlane: DataPlane;
+  stop(): Promise<void>;
+}
+
+/** Starts the simulated cluster in this process: API server, controllers and Istio's seed. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const speed = options.speed && options.speed > 0 ? options.speed : 1;
+  const [certificates, ports] = await Promise.all([makeServingCertificates(), freeNodePorts(3)]);
+  const [httpNodePort, httpsNodePort, statusNodePort] = ports as [number, number, number];
+
+  const store = new Store();
+  const objects = new ObjectService(store, [applyDefaults, sidecarInjection, validate], recordUpdate);
+  const cluster = istioSeedObjects({
+    istioVersion: ISTIO_VERSION,
+    httpNodePort,
+    httpsNodePort,
+    statusNodePort,
+    nodeName: SANDBOX_NODE,
+  });
+  seed(objects, options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]);
+  const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
+  const dataPlane = await startDataPlane({ store, httpNodePort });
+
+  const adminToken = randomBytes(24).toString("hex");
+  const viewerToken = randomBytes(24).toString("hex");
+  const workshopToken = randomBytes(24).toString("hex");
+  const api = await startApiServer({
+    objects,
+    tls: certificates,
+    bookmarkIntervalMs: options.bookmarkIntervalMs,
+    pods: dataPlane,
+    users: new Map([
+      [adminToken, { name: "bookinfo-admin", canWrite: true }],
+      [viewerToken, { name: "bookinfo-viewer", canWrite: false }],
+      [workshopToken, { name: "bookinfo-workshop", canWrite: true, namespace: WORKSHOP_NAMESPACE }],
+    ]),
+  });
+
+  let stopped = false;
+  return {
+    server: api.url,
+    kubeconfig: sandboxKubeconfig({
+      server: api.url,
+      caPem: certificates.caPem,
+      adminToken,
+      viewerToken,
+      workshopToken,
+      workshopNamespace: WORKSHOP_NAMESPACE,
+      namespace: options.namespace,
+    }),
+    adminToken,
+    viewerToken,
+    workshopToken,
+    ingress: { httpNodePort, httpsNodePort, statusNodePort },
+    objects,
+    store,
+    dataPlane,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await dataPlane.stop();
+      controllers.stop();
+      await api.close();
+    },
+  };
+}
+
+function seed(objects: ObjectService, seedObjects: KubeObject[]): void {
+  for (const object of seedObjects) {
+    const resource = findResourceByKind(object.apiVersion ?? "", object.kind ?? "");
+    if (!resource)
+      throw new Error(`the sandbox seed has an object of unserved kind ${object.apiVersion} ${object.kind}`);
+    objects.create(resource, object.metadata.namespace, object, { manager: "sandbox-bootstrap" });
+  }
+}
+
+/** What installing Istio added to the seed: istio-system and everything in it, and the injector. */
+function isIstio(object: KubeObject): boolean {
+  return (
+    object.metadata.namespace === "istio-system" ||
+    (object.kind === "Namespace" && object.metadata.name === "istio-system") ||
+    object.kind === "MutatingWebhookConfiguration"
+  );
+}
