@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { OUTPUT_FORMATS } from "../print/output.ts";
-import { STAGE_IDS } from "../tutorial/stage.ts";
+import { STAGE_IDS } from "../tutorial/lessons.ts";
 
 /** The flags every command that reaches a cluster takes, with kubectl's names and precedence. */
 export interface TargetFlags {

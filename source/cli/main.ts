@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { EXIT, UserError } from "./errors.ts";
+import { ExplainedError } from "../errors.ts";
+import { EXIT } from "./errors.ts";
 import { addTargetFlags, outputOption, parseCount, stageOption, type TargetFlags } from "./flags.ts";
 import { parseSpeed } from "./sandboxCommand.ts";
 import type { TourFlags } from "./tourCommand.ts";
@@ -131,11 +132,11 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const message = (error as Error)?.message ?? String(error);
-    // UserError and cluster errors are written for people; anything else is a bug, said plainly.
-    const known = error instanceof UserError || (error as Error)?.name === "ClusterError";
+    // Explained errors are written for people; anything else is a bug, said plainly.
+    const known = error instanceof ExplainedError;
     process.stderr.write(`error: ${known ? message : `unexpected failure: ${message}`}\n`);
     if (process.env.BOOKINFO_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
-    return error instanceof UserError ? error.exitCode : EXIT.failure;
+    return known ? error.exitCode : EXIT.failure;
   }
 }
 

@@ -1,9 +1,10 @@
 import { istioMissing } from "../cluster/errors.ts";
+import { type RunEvent, type StageOutcome, TourRunner } from "../engine/runner.ts";
 import { TourSession } from "../engine/tourSession.ts";
-import type { Snapshot } from "../model/snapshot.ts";
 import { structured } from "../print/output.ts";
-import type { StageCheck, StageId } from "../tutorial/stage.ts";
-import { STAGES } from "../tutorial/stages.ts";
+import { fixAsCommands } from "../tutorial/fix.ts";
+import { STAGES, stageById, stageNumber } from "../tutorial/lessons.ts";
+import type { StageId } from "../tutorial/stage.ts";
 import { EXIT } from "./errors.ts";
 import type { TargetFlags } from "./flags.ts";
 
@@ -12,145 +13,137 @@ export interface RunFlags extends TargetFlags {
   output: "text" | "json";
 }
 
-/** How long each stage may take to show done; deploy pulls images on a fresh cluster. */
-const STAGE_TIMEOUT_MS: Record<StageId, number> = {
-  inject: 180_000,
-  deploy: 300_000,
-  gateway: 120_000,
-  verify: 60_000,
-  "route-v1": 60_000,
-};
-/** A failure that persists this long ends the run; shorter ones are states pods pass through. */
-const FAILED_GRACE_MS = 20_000;
 /** Enough samples per second for verify and route-v1 to see a change within a few seconds. */
 const SAMPLE_RATE = 5;
 
-interface StageOutcome {
-  id: StageId;
-  title: string;
-  state: StageCheck["state"];
-  detail: string;
-  fix?: string;
-}
+const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = {
+  SIGINT: EXIT.interrupted,
+  SIGTERM: EXIT.terminated,
+  SIGHUP: EXIT.hangup,
+};
 
-/** `kubectl bookinfo run`: the tour without a UI, stage by stage, with plain progress lines. */
+/** `kubectl bookinfo run`: the tour without a UI, stage by stage, printing the runner's events. */
 export async function runTour(flags: RunFlags): Promise<number> {
   const json = flags.output === "json";
   const say = (line: string) => {
     if (!json) process.stdout.write(`${line}\n`);
   };
-  const actions: string[] = [];
-  const session = await TourSession.open({
-    ...flags,
-    sampleRate: SAMPLE_RATE,
-    sampleTimeoutMs: 8_000,
-    pluginsMayPrompt: true,
-    onLine: (line) => {
-      actions.push(line);
-      say(`      ${line}`);
-    },
-  });
-  let current: StageId | undefined;
-  let onSignal = () => {};
-  const interrupted = new Promise<"interrupted">((resolve) => {
-    onSignal = () => resolve("interrupted");
-  });
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // One Ctrl-C (or SIGTERM) stops whatever the runner waits for, at once.
+  const cancel = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled ??= signal;
+    cancel.abort();
+  };
+  const signals = Object.keys(SIGNAL_CODES) as NodeJS.Signals[];
+  for (const signal of signals) process.on(signal, onSignal);
+  let session: TourSession | undefined;
   try {
+    const opening = TourSession.open({ ...flags, sampleRate: SAMPLE_RATE, pluginsMayPrompt: true });
+    if (!(await raceSignal(opening, cancel.signal))) {
+      void opening.then((late) => late.stop()).catch(() => {});
+      return interrupted(signalled, "start-up", []);
+    }
+    session = await opening;
     const { context, namespace, server } = session.cluster.target;
     say(`Touring namespace ${namespace} on context ${context} (${server})`);
-    const work = (async () => {
-      await session.start();
-      // Labelling and deploying without Istio would only half-do the tour; say so before touching anything.
-      if (!session.snapshot().istio.installed) throw istioMissing();
-      const outcomes: StageOutcome[] = [];
-      const last = STAGES.findIndex((s) => s.id === flags.to);
-      for (const [index, stage] of STAGES.slice(0, last + 1).entries()) {
-        current = stage.id;
-        say(`[${index + 1}/${last + 1}] ${stage.id}: ${stage.title}`);
-        const before = stage.check(session.snapshot());
-        let applied: Snapshot | undefined;
-        if (before.state !== "done") {
-          await session.runStage(stage.id);
-          // What the watches showed as the writes returned: their events are still on the way.
-          applied = session.snapshot();
-          if (stage.id === "verify" || stage.id === "route-v1") await session.burst(10);
-        }
-        const check = await settle(session, stage.id, applied, (detail) => say(`      ${detail}`));
-        outcomes.push({ id: stage.id, title: stage.title, ...check });
-        if (check.state !== "done") {
-          say(`      FAILED: ${check.detail}${check.fix ? `; ${check.fix}` : ""}`);
-          return outcomes;
-        }
-        say(`      done: ${check.detail}${before.state === "done" ? " (already)" : ""}`);
-      }
-      return outcomes;
-    })();
-    const result = await Promise.race([work, interrupted]);
-    if (result === "interrupted") {
-      process.stderr.write(
-        `Interrupted during stage ${current ?? "start-up"}${actions.length ? ` after ${actions.length} change(s)` : ""}; ` +
-          "what was applied stays, and `kubectl bookinfo run` continues from what the cluster shows.\n",
-      );
-      return EXIT.interrupted;
-    }
-    const ok =
-      result.length === STAGES.findIndex((s) => s.id === flags.to) + 1 &&
-      result.every((o) => o.state === "done");
+    const started = await raceSignal(session.start(), cancel.signal);
+    if (!started) return interrupted(signalled, "start-up", []);
+    // Labelling and deploying without Istio would only half-do the tour; say so before touching anything.
+    if (!session.snapshot().istio.installed) throw istioMissing();
+
+    const runner = new TourRunner(session);
+    const last = stageNumber(flags.to);
+    runner.on((event) => {
+      for (const line of printed(event, last)) say(line);
+    });
+    const outcomes = await runner.runTo(flags.to, { signal: cancel.signal });
+    const end = outcomes.at(-1);
+    if (end?.state === "cancelled") return interrupted(signalled, end.stage, runner.lines);
+    if (end?.error) throw end.error;
+    const ok = outcomes.length === last && outcomes.every((o) => o.state === "done");
+    const gateway = session.snapshot().gateway;
     if (json) {
-      const gateway = session.snapshot().gateway;
-      process.stdout.write(structured({ ok, stages: result, actions, gateway }, "json"));
+      const stages = outcomes.map((o) => outcomeJson(o));
+      process.stdout.write(structured({ ok, stages, actions: runner.lines, gateway }, "json"));
     } else if (ok) {
-      const gateway = session.snapshot().gateway;
-      say(
-        `All ${result.length} stages done.${gateway ? ` GATEWAY_URL=${gateway.url.replace(/^http:\/\//, "")}` : ""}`,
-      );
+      const url = gateway ? ` GATEWAY_URL=${gateway.url.replace(/^https?:\/\//, "")}` : "";
+      say(`${last === 1 ? `Stage ${STAGES[0]?.id} done.` : `All ${last} stages done.`}${url}`);
     }
     return ok ? EXIT.ok : EXIT.failure;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await session.stop();
+    for (const signal of signals) process.off(signal, onSignal);
+    await session?.stop();
   }
 }
 
-/**
- * Waits for a stage's check to say done, reporting each new detail. Gives up when it stays
- * failed for FAILED_GRACE_MS or the stage's time runs out, with the last check it saw. The
- * snapshot from before the stage's own writes arrived (`stale`) is not reported: it would say
- * "namespace does not exist yet" right after creating it.
- */
-async function settle(
-  session: TourSession,
-  id: StageId,
-  stale: Snapshot | undefined,
-  progress: (detail: string) => void,
-): Promise<StageCheck> {
-  const stage = STAGES.find((s) => s.id === id);
-  if (!stage) throw new Error(`unknown stage ${id}`);
-  let lastDetail = "";
-  let failedSince: number | undefined;
-  let latest = stage.check(session.snapshot());
-  const decided = (snapshot: Snapshot) => {
-    latest = stage.check(snapshot);
-    if (latest.state !== "done" && snapshot !== stale && latest.detail !== lastDetail) {
-      lastDetail = latest.detail;
-      progress(latest.detail);
+/** The lines one event prints, indented under its stage's heading. */
+function printed(event: RunEvent, last: number): string[] {
+  const indent = (text: string) => `      ${text}`;
+  switch (event.type) {
+    case "started":
+      return [heading(event.stage, last)];
+    case "line":
+      return [indent(event.text)];
+    case "progress":
+      return [indent(event.check.detail)];
+    case "done":
+      return event.by === "cluster"
+        ? []
+        : [
+            ...(event.by === "already" ? [heading(event.stage, last)] : []),
+            indent(`done: ${event.check.detail}${event.by === "already" ? " (already)" : ""}`),
+          ];
+    case "failed": {
+      if (event.why === "apply") return [];
+      const fix = event.check.fix ? `; ${fixAsCommands(event.check.fix)}` : "";
+      return [indent(`FAILED: ${event.check.detail}${fix}`)];
     }
-    if (latest.state === "failed") failedSince ??= Date.now();
-    else failedSince = undefined;
-    return (
-      latest.state === "done" || (failedSince !== undefined && Date.now() - failedSince > FAILED_GRACE_MS)
-    );
+    case "applied":
+    case "cancelled":
+      return [];
+  }
+}
+
+function heading(id: StageId, last: number): string {
+  return `[${stageNumber(id)}/${last}] ${id}: ${stageById(id).title}`;
+}
+
+function outcomeJson(outcome: StageOutcome) {
+  const { check } = outcome;
+  return {
+    id: outcome.stage,
+    title: stageById(outcome.stage).title,
+    state: outcome.state,
+    detail: check.detail,
+    ...(check.fix ? { fix: fixAsCommands(check.fix) } : {}),
   };
-  const settled = await session.waitFor(decided, STAGE_TIMEOUT_MS[id]);
-  if (settled) return latest;
-  return latest.state === "done"
-    ? latest
-    : {
-        state: "failed",
-        detail: `${latest.detail} (gave up after ${STAGE_TIMEOUT_MS[id] / 1000} s)`,
-        fix: latest.fix,
-      };
+}
+
+/** What a Ctrl-C leaves: the changes made stay, and the next run continues from the cluster. */
+function interrupted(signal: NodeJS.Signals | undefined, where: string, lines: readonly string[]): number {
+  const changes =
+    lines.length === 0
+      ? "nothing was changed"
+      : `${lines.length} change${lines.length === 1 ? " was" : "s were"} applied and stay${lines.length === 1 ? "s" : ""} (${lines.join(", ")})`;
+  const stage = STAGES.some((s) => s.id === where) ? `stage ${where}` : where;
+  process.stderr.write(
+    `Interrupted during ${stage}; ${changes}. \`kubectl bookinfo run\` continues from what the cluster shows.\n`,
+  );
+  return (signal && SIGNAL_CODES[signal]) ?? EXIT.interrupted;
+}
+
+/** True once `work` is done, false as soon as the signal fires. */
+async function raceSignal(work: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  let onAbort = () => {};
+  const aborted = new Promise<false>((resolve) => {
+    onAbort = () => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }

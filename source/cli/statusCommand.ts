@@ -7,7 +7,7 @@ import { type OutputFormat, structured } from "../print/output.ts";
 import { statusExitCode, statusReport } from "../print/statusReport.ts";
 import { statusText } from "../print/statusText.ts";
 import { Sampler } from "../traffic/sampler.ts";
-import { stageChecks } from "../tutorial/stages.ts";
+import { stageChecks } from "../tutorial/lessons.ts";
 import type { TargetFlags } from "./flags.ts";
 
 export interface StatusFlags extends TargetFlags {

@@ -60,7 +60,6 @@ export async function runTourCommand(
           ...target(flags),
           ...(sandbox ? { kubeconfig: sandbox.kubeconfig } : {}),
           sampleRate: flags.rate,
-          onLine: hooks.onLine,
           onWatchError: (error) => hooks.onProblem(`A watch failed and is being retried: ${error.message}`),
         });
         try {

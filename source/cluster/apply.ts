@@ -25,6 +25,10 @@ export interface ApplyOptions {
   networkingVersion: NetworkingVersion | null;
   /** Where `file` names are looked up; defaults to the project's manifests/. */
   manifestsDir?: string;
+  /** Told each object as it is applied, in kubectl's words, so an interrupted apply says how far it got. */
+  onApplied?: (line: string) => void;
+  /** Stops between objects: the one being sent finishes, the rest are not sent. */
+  signal?: AbortSignal;
 }
 
 /** The field manager of restarts: not ours, so a restart never makes a user's object "ours". */
@@ -47,9 +51,12 @@ export async function applyObjects(
 ): Promise<string[]> {
   const lines: string[] = [];
   for (const object of objects) {
+    throwIfCancelled(options.signal);
     const prepared = prepareForApply(object, options.networkingVersion);
     await serverSideApply(cluster, prepared, options.namespace);
-    lines.push(`${objectRef(prepared)} serverside-applied`);
+    const line = `${objectRef(prepared)} serverside-applied`;
+    lines.push(line);
+    options.onApplied?.(line);
   }
   return lines;
 }
@@ -118,7 +125,9 @@ export async function restartDeployments(
   cluster: Cluster,
   namespace: string,
   names: string[],
+  progress: Progress = {},
 ): Promise<string[]> {
+  throwIfCancelled(progress.signal);
   // kubectl writes RFC 3339 without fractional seconds.
   const restartedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   const patch = {
@@ -139,9 +148,18 @@ export async function restartDeployments(
       } catch (error) {
         throw cluster.explain(error, { verb: "patch", resource: "deployments.apps", namespace, name });
       }
-      return `deployment.apps/${name} restarted`;
+      const line = `deployment.apps/${name} restarted`;
+      progress.onApplied?.(line);
+      return line;
     }),
   );
+}
+
+/** What an action reports as it goes, and how it is stopped early. */
+export type Progress = Pick<ApplyOptions, "onApplied" | "signal">;
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ClusterError("interrupted before the rest was applied", "cancelled");
 }
 
 /**
@@ -152,15 +170,22 @@ export function clusterActions(
   cluster: Cluster,
   namespace: string,
   istio: IstioInfo | (() => IstioInfo),
+  progress: Progress = {},
 ): ClusterActions {
   const options = (): ApplyOptions => ({
     namespace,
     networkingVersion: (typeof istio === "function" ? istio() : istio).networkingVersion,
+    ...progress,
   });
   return {
     applyManifest: (file) => applyManifest(cluster, file, options()),
-    labelNamespace: (labels) => labelNamespace(cluster, namespace, labels),
-    restartDeployments: (names) => restartDeployments(cluster, namespace, names),
+    labelNamespace: async (labels) => {
+      throwIfCancelled(progress.signal);
+      const lines = await labelNamespace(cluster, namespace, labels);
+      for (const line of lines) progress.onApplied?.(line);
+      return lines;
+    },
+    restartDeployments: (names) => restartDeployments(cluster, namespace, names, progress),
     applyWithIstioctl: (file) => applyWithIstioctl(cluster, file, options()),
   };
 }

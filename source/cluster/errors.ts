@@ -1,3 +1,4 @@
+import { ExplainedError } from "../errors.ts";
 import { http } from "../nodeHttp.ts";
 
 /** What kind of failure a ClusterError is, for callers that react differently (exit codes, retries). */
@@ -21,7 +22,7 @@ export type ClusterErrorReason =
  * A failure the user can act on. The message is one line: what went wrong, then what to do next.
  * Nothing else from cluster/ should reach a user; everything passes through `explain` first.
  */
-export class ClusterError extends Error {
+export class ClusterError extends ExplainedError {
   override readonly name = "ClusterError";
   readonly reason: ClusterErrorReason;
   /** The HTTP status, when the API server answered. */
@@ -32,7 +33,7 @@ export class ClusterError extends Error {
     reason: ClusterErrorReason = "other",
     options: { cause?: unknown; status?: number } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, 1, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.status = options.status;
   }

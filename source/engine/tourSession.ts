@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { clusterActions } from "../cluster/apply.ts";
+import { clusterActions, type Progress } from "../cluster/apply.ts";
 import { type Cluster, connect } from "../cluster/connect.ts";
 import { ClusterError } from "../cluster/errors.ts";
 import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
@@ -8,11 +8,11 @@ import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
 import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
 import { Sampler } from "../traffic/sampler.ts";
-import type { InjectMethod, StageId } from "../tutorial/stage.ts";
-import { deploymentsNeedingRestart } from "../tutorial/stages/inject.ts";
-import { stageById } from "../tutorial/stages.ts";
+import { STAGES } from "../tutorial/lessons.ts";
+import type { ClusterActions } from "../tutorial/stage.ts";
+import { deploymentsNeedingRestart, namespaceInjection } from "../tutorial/stages/inject.ts";
 import { GatewayFinder } from "./gatewayFinder.ts";
-import { recordingActions } from "./recordingActions.ts";
+import type { RunnerPort } from "./runner.ts";
 
 export interface TourOptions extends TargetOptions {
   gatewayUrl?: string;
@@ -20,8 +20,6 @@ export interface TourOptions extends TargetOptions {
   sampleRate?: number;
   /** Per-request timeout of the sampler. */
   sampleTimeoutMs?: number;
-  /** Where progress lines (what was applied, restarted, labelled) go. */
-  onLine?: (line: string) => void;
   /** Called when the watch of a resource fails and is being retried. */
   onWatchError?: (error: ClusterError) => void;
   /** Whether a credential plugin may use the terminal (not while the tour's screen owns it). */
@@ -30,11 +28,18 @@ export interface TourOptions extends TargetOptions {
 
 type Listener = (snapshot: Snapshot) => void;
 
+/** What the restart key did: restarted, nothing to restart, or refused because it would not help. */
+export type SidecarRestart =
+  | { kind: "restarted"; lines: string[] }
+  | { kind: "nothing" }
+  /** The namespace does not ask for injection: restarted pods would come back without a sidecar. */
+  | { kind: "not-labelled"; namespace: string };
+
 /**
  * One tour on one cluster: keeps a Snapshot live from watches, samples GATEWAY_URL once it is
  * known, and runs stages. The UI and `run` are both views over it; nothing here prints.
  */
-export class TourSession {
+export class TourSession implements RunnerPort {
   readonly cluster: Cluster;
   #snapshot: Snapshot;
   #listeners = new Set<Listener>();
@@ -44,6 +49,7 @@ export class TourSession {
   #options: TourOptions;
   #stopped = false;
   #gateways: GatewayFinder;
+  #manifests?: ReadonlyMap<string, string>;
 
   private constructor(cluster: Cluster, options: TourOptions) {
     this.cluster = cluster;
@@ -104,32 +110,43 @@ export class TourSession {
     await this.#watch.ready;
   }
 
-  /** Applies one stage through the cluster; its check (from the watches) says when it is done. */
-  async runStage(id: StageId, inject?: InjectMethod): Promise<void> {
-    await stageById(id).apply({ actions: this.#actions(), snapshot: () => this.#snapshot, inject });
-  }
-
-  /** The cluster's actions, each reporting what it did (kubectl's words) to onLine. */
-  #actions() {
-    return recordingActions(
-      clusterActions(this.cluster, this.cluster.target.namespace, () => this.#snapshot.istio),
-      (line) => this.#options.onLine?.(line),
-    );
+  /** The cluster's actions for one run, each reporting what it changed (kubectl's words) as it goes. */
+  actions(progress: Progress = {}): ClusterActions {
+    return clusterActions(this.cluster, this.cluster.target.namespace, () => this.#snapshot.istio, progress);
   }
 
   /**
    * `kubectl rollout restart` of the deployments whose pods lack the sidecar (the UI's `r`), so
-   * they come back with it; resolves with kubectl's lines, empty when nothing needed it.
+   * they come back with it. Refused when the namespace does not ask for injection: the new pods
+   * would start without the sidecar too, and the person would be told otherwise.
    */
-  async restartWithoutSidecar(): Promise<string[]> {
-    const names = deploymentsNeedingRestart(this.#snapshot);
-    if (names.length === 0) return [];
-    return this.#actions().restartDeployments(names);
+  async restartForSidecar(progress: Progress = {}): Promise<SidecarRestart> {
+    const snapshot = this.#snapshot;
+    const names = deploymentsNeedingRestart(snapshot);
+    if (names.length === 0) return { kind: "nothing" };
+    const readable = snapshot.unreadable.namespace === undefined;
+    if (readable && namespaceInjection(snapshot.namespaceObject).mode !== "sidecar")
+      return { kind: "not-labelled", namespace: snapshot.namespace };
+    return { kind: "restarted", lines: await this.actions(progress).restartDeployments(names) };
   }
 
-  /** The text of one of our manifests, as the stage applies it (the UI's YAML view). */
-  manifestText(file: string): string {
-    return readFileSync(manifestPath(file), "utf8");
+  /** The text of every manifest the stages apply, read once (the UI's YAML view). */
+  manifestTexts(): ReadonlyMap<string, string> {
+    if (!this.#manifests) {
+      const texts = new Map<string, string>();
+      for (const file of new Set(STAGES.flatMap((stage) => stage.manifests))) {
+        try {
+          texts.set(file, readFileSync(manifestPath(file), "utf8"));
+        } catch (error) {
+          texts.set(
+            file,
+            `# cannot read manifests/${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+          );
+        }
+      }
+      this.#manifests = texts;
+    }
+    return this.#manifests;
   }
 
   /** Resolves with the snapshot once `predicate` holds, or with undefined after `timeoutMs`. */

@@ -1,8 +1,8 @@
 import { podRows } from "../model/podRows.ts";
 import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
 import { summarizeSamples } from "../traffic/statistics.ts";
+import type { StageResult } from "../tutorial/lessons.ts";
 import type { StageState } from "../tutorial/stage.ts";
-import type { StageResult } from "../tutorial/stages.ts";
 
 /** The shape of `status -o json` (DESIGN.md, "Command-line contract"). */
 export interface StatusReport {

@@ -1,7 +1,7 @@
 import type { Snapshot } from "../model/snapshot.ts";
+import type { Fix } from "./fix.ts";
 
 export type StageId = "inject" | "deploy" | "gateway" | "verify" | "route-v1";
-export const STAGE_IDS: StageId[] = ["inject", "deploy", "gateway", "verify", "route-v1"];
 
 export type StageState = "done" | "pending" | "failed";
 
@@ -9,8 +9,8 @@ export interface StageCheck {
   state: StageState;
   /** One line saying where the stage stands, e.g. "4 of 6 pods Ready". */
   detail: string;
-  /** On failure: what to do about it, e.g. "press r to restart them" / "run `kubectl ...`". */
-  fix?: string;
+  /** What would fix a failed or stuck stage, as data each view words (see fix.ts). */
+  fix?: Fix;
 }
 
 /** How the inject stage puts the sidecar in. */
@@ -38,6 +38,11 @@ export interface StageContext {
   inject?: InjectMethod;
 }
 
+/** Evidence a stage is judged by: samples of the product page taken right after it applies. */
+export interface Evidence {
+  samples: number;
+}
+
 export interface Stage {
   id: StageId;
   title: string;
@@ -47,6 +52,17 @@ export interface Stage {
   commands: (snapshot: Snapshot) => string[];
   /** Files under manifests/ this stage applies, in order. */
   manifests: string[];
+  /** How long the stage may take to show done before the tour gives up (image pulls, rollouts). */
+  timeoutMs: number;
+  /** Samples to take at once after applying, when traffic is what shows the stage worked. */
+  evidence?: Evidence;
   check: (snapshot: Snapshot) => StageCheck;
   apply: (context: StageContext) => Promise<void>;
+}
+
+/** A group of stages taught together, in order; a later lesson starts where the previous ends. */
+export interface Lesson {
+  id: string;
+  title: string;
+  stages: Stage[];
 }

@@ -1,12 +1,15 @@
-// The container: owns the UI state (a reducer), reads the cluster state from the session through
-// the batching feed, turns both into the screen's view, and maps keys to actions. Everything
-// below it is presentational.
+// The container: keys, selection and layout. The tour's lifecycle (apply, wait for the check,
+// give up, cancel) is the engine's runner; this folds its events into the UI state, reads the
+// cluster state from the session through the batching feed, and turns both into the screen's view.
+// Everything below it is presentational.
 
 import { type Key, useInput, useStdout } from "ink";
 import { useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from "react";
+import { type RunnerPort, TourRunner } from "../engine/runner.ts";
+import type { SidecarRestart } from "../engine/tourSession.ts";
 import type { Snapshot } from "../model/snapshot.ts";
+import { STAGES, type StageResult, stageChecks, stageNumber } from "../tutorial/lessons.ts";
 import type { InjectMethod, StageId } from "../tutorial/stage.ts";
-import { STAGES, type StageResult, stageChecks } from "../tutorial/stages.ts";
 import { Screen } from "./components/Screen.tsx";
 import {
   type InjectChoice,
@@ -16,20 +19,19 @@ import {
   type TourState,
   TourStateContext,
 } from "./context.ts";
-import { type FeedOptions, type FeedState, SnapshotFeed, type SnapshotSource } from "./feed.ts";
+import { type FeedOptions, type FeedState, SnapshotFeed } from "./feed.ts";
+import { actionFor, CHOICE_BINDINGS, KEY_BINDINGS, type KeyAction } from "./keys.ts";
 import type { Theme } from "./theme.ts";
-import { initialUiState, type UiState, uiReducer } from "./uiState.ts";
+import { initialUiState, uiReducer } from "./uiState.ts";
 import { tourView, yamlLength } from "./view.ts";
 
-/** What the UI needs from a tour session (TourSession has it; tests pass a fake). */
-export interface TourPort extends SnapshotSource {
-  runStage(id: StageId, inject?: InjectMethod): Promise<void>;
-  restartWithoutSidecar(): Promise<string[]>;
-  burst(count: number): Promise<void>;
-  manifestText(file: string): string;
+/** What the UI needs from a tour session (TourSession has it; tests pass a scripted one). */
+export interface TourPort extends RunnerPort {
+  restartForSidecar(): Promise<SidecarRestart>;
+  manifestTexts(): ReadonlyMap<string, string>;
 }
 
-/** What happens outside React that the screen reports: kubectl-style lines, watch trouble. */
+/** What happens outside the runner that the screen reports: start-up lines, watch trouble. */
 export type TourEvent = { kind: "line"; text: string } | { kind: "problem"; text: string };
 
 export interface TourEvents {
@@ -55,6 +57,7 @@ const BURST = 100;
 const RESIZE_DEBOUNCE_MS = 100;
 const noSubscribe = () => () => {};
 const noFeed = () => null;
+const NO_MANIFESTS: ReadonlyMap<string, string> = new Map();
 
 export function TourApp(props: TourAppProps) {
   const { session, theme, events, onExit } = props;
@@ -66,15 +69,26 @@ export function TourApp(props: TourAppProps) {
     [session, feedOptions],
   );
   useEffect(() => () => feed?.close(), [feed]);
+  const runner = useMemo(() => (session ? new TourRunner(session) : null), [session]);
+  // Quitting ends the runner's waits at once; what was applied stays.
+  const [cancel] = useState(() => new AbortController());
+  useEffect(() => () => cancel.abort(), [cancel]);
+  useEffect(() => {
+    if (!runner) return;
+    const off = runner.on((event) => dispatch({ type: "event", event }));
+    const unwatch = runner.watch();
+    return () => {
+      off();
+      unwatch();
+    };
+  }, [runner]);
+
   const fed: FeedState | null = useSyncExternalStore(feed?.subscribe ?? noSubscribe, feed?.get ?? noFeed);
   const snapshot = fed?.snapshot ?? null;
   const checks = useMemo(() => (snapshot ? stageChecks(snapshot) : null), [snapshot]);
   const size = useTerminalSize(props.size);
   const injectChoices = useMemo(() => choicesFor(snapshot, props.hasIstioctl), [snapshot, props.hasIstioctl]);
-  const manifestText = useMemo(
-    () => (session ? (file: string) => session.manifestText(file) : undefined),
-    [session],
-  );
+  const manifests = useMemo(() => session?.manifestTexts() ?? NO_MANIFESTS, [session]);
 
   const view = useMemo(
     () =>
@@ -88,17 +102,15 @@ export function TourApp(props: TourAppProps) {
         window: props.window,
         rate: props.rate,
         boot: { state: session ? "ready" : "starting", text: props.bootText },
-        manifestText,
+        manifests,
       }),
-    [snapshot, fed, checks, ui, size, theme, props.window, props.rate, props.bootText, session, manifestText],
+    [snapshot, fed, checks, ui, size, theme, props.window, props.rate, props.bootText, session, manifests],
   );
 
   // Actions read the latest state through a ref, so their identities never change.
   const latest = useRef({ ui, snapshot, checks, injectChoices, view });
   latest.current = { ui, snapshot, checks, injectChoices, view };
   const bursting = useRef(false);
-  // Set as a run starts, before React has re-rendered: a second key in the same read sees it.
-  const applying = useRef<StageId | null>(null);
 
   useEffect(
     () =>
@@ -115,58 +127,12 @@ export function TourApp(props: TourAppProps) {
     if (next) dispatch({ type: "follow", id: next.stage.id });
   }, [checks]);
 
-  // Stages can get done without being run (verify, once the page answers 200; anything a person
-  // does with kubectl meanwhile): the log records those too, once, as they happen.
-  const before = useRef<StageResult[] | null>(null);
-  useEffect(() => {
-    const previous = before.current;
-    before.current = checks;
-    if (!previous || !checks) return;
-    checks.forEach((result, index) => {
-      const was = previous[index]?.check.state;
-      if (
-        result.check.state !== "done" ||
-        was === "done" ||
-        latest.current.ui.running?.id === result.stage.id
-      )
-        return;
-      dispatch({
-        type: "log",
-        lines: [`${theme.glyphs.marks.done} Stage ${index + 1} done: ${result.check.detail}`],
-        tone: "ok",
-      });
-    });
-  }, [checks, theme]);
-
-  // A stage the tour ran is over when its check, read from the cluster, says done.
-  useEffect(() => {
-    const running = ui.running;
-    if (running?.phase !== "waiting" || !checks) return;
-    const index = STAGES.findIndex((s) => s.id === running.id);
-    const result = checks[index];
-    if (result?.check.state !== "done") return;
-    dispatch({ type: "settled", id: running.id });
-    dispatch({
-      type: "log",
-      lines: [`${theme.glyphs.marks.done} Stage ${index + 1} done: ${result.check.detail}`],
-      tone: "ok",
-    });
-    const next = checks.find((r) => r.check.state !== "done");
-    dispatch({
-      type: "message",
-      text: next
-        ? `Stage ${index + 1} done: ${result.check.detail}. n runs stage ${STAGES.indexOf(next.stage) + 1}: ${next.stage.title}.`
-        : `Stage ${index + 1} done: ${result.check.detail}. All five stages are done.`,
-      tone: "ok",
-    });
-  }, [checks, ui.running, theme]);
-
   const actions = useMemo<TourActions>(() => {
     const say = (text: string, tone: "plain" | "ok" | "bad" | "warn" | "accent" = "plain") =>
       dispatch({ type: "message", text, tone });
     const run = (id: StageId, inject?: InjectMethod) => {
-      const { ui, snapshot, injectChoices } = latest.current;
-      if (!session || !snapshot) return say("Still connecting to the cluster.", "warn");
+      const { ui, snapshot, injectChoices, checks } = latest.current;
+      if (!session || !runner || !snapshot) return say("Still connecting to the cluster.", "warn");
       if (!snapshot.istio.installed) {
         return say(
           snapshot.istio.detecting
@@ -175,66 +141,50 @@ export function TourApp(props: TourAppProps) {
           "bad",
         );
       }
-      if (stillApplying(ui, latest.current.checks, applying.current))
-        return say(`Still applying stage ${applying.current ?? ui.running?.id}.`, "warn");
+      const applying = stillApplying(runner, checks);
+      if (applying) return say(`Still applying stage ${stageNumber(applying)} (${applying}).`, "warn");
       if (id === "inject" && inject === undefined && injectChoices.length > 1) {
         return dispatch({ type: "choose", open: true });
       }
       const method = id === "inject" ? (inject ?? "label") : id === "deploy" ? ui.inject : undefined;
-      const index = STAGES.findIndex((s) => s.id === id);
-      dispatch({ type: "applying", id, inject: id === "inject" ? method : undefined });
-      dispatch({
-        type: "log",
-        lines: [`${theme.glyphs.pointer} Stage ${index + 1}: ${STAGES[index]!.title}`],
-        tone: "accent",
-      });
-      applying.current = id;
-      session.runStage(id, method).then(
-        () => {
-          if (applying.current === id) applying.current = null;
-          dispatch({ type: "applied", id });
-          // These stages are judged by samples; a few at once settle them without waiting.
-          if (id === "verify" || id === "route-v1") void session.burst(10).catch(() => {});
-        },
-        (error: unknown) => {
-          if (applying.current === id) applying.current = null;
-          const message = (error as Error)?.message ?? String(error);
-          dispatch({ type: "applyFailed", id, message });
-          dispatch({
-            type: "log",
-            lines: [`${theme.glyphs.marks.failed} Stage ${index + 1} failed: ${message}`],
-            tone: "bad",
-          });
-        },
-      );
+      dispatch({ type: "requested", id, inject: id === "inject" ? method : undefined });
+      void runner.run(id, { inject: method, again: true, signal: cancel.signal });
     };
     return {
       run,
       runNext() {
-        const { checks, ui } = latest.current;
-        if (!checks) return say("Still connecting to the cluster.", "warn");
-        if (stillApplying(ui, checks, applying.current))
-          return say(`Still applying stage ${applying.current ?? ui.running?.id}.`, "warn");
+        const { checks } = latest.current;
+        if (!checks || !runner) return say("Still connecting to the cluster.", "warn");
+        const applying = stillApplying(runner, checks);
+        if (applying) return say(`Still applying stage ${stageNumber(applying)} (${applying}).`, "warn");
         // The stage under way is not pending: n moves on, as when pods are still starting (or,
         // injecting with istioctl, when there is nothing to inject until deploy applies it).
-        const next = checks.find((r) => r.check.state !== "done" && r.stage.id !== ui.running?.id);
+        const running = runner.running?.stage;
+        const next = checks.find((r) => r.check.state !== "done" && r.stage.id !== running);
         if (next) return run(next.stage.id);
         const current = checks.find((r) => r.check.state !== "done");
         if (current)
           return say(`Stage ${current.stage.id} is still under way: ${current.check.detail}`, "warn");
-        say("All five stages are done. s sends 100 requests; q quits.", "ok");
+        say(`All ${STAGES.length} stages are done. s sends ${BURST} requests; q quits.`, "ok");
       },
       restart() {
         if (!session) return;
         say("Restarting the deployments whose pods have no sidecar…", "accent");
-        session.restartWithoutSidecar().then(
-          (lines) =>
-            say(
-              lines.length === 0
-                ? "Nothing to restart: every Bookinfo pod has its sidecar or is already being replaced."
-                : `Restarted ${lines.length} deployment${lines.length === 1 ? "" : "s"}; the new pods start with the sidecar.`,
-              lines.length === 0 ? "plain" : "ok",
-            ),
+        session.restartForSidecar().then(
+          (result) => {
+            if (result.kind === "nothing")
+              return say(
+                "Nothing to restart: every Bookinfo pod has its sidecar or is already being replaced.",
+              );
+            if (result.kind === "not-labelled")
+              return say(
+                `Not restarted: namespace ${result.namespace} is not labelled for injection, so new pods would start without the sidecar too. Press n to label it and restart them.`,
+                "warn",
+              );
+            for (const line of result.lines) dispatch({ type: "log", lines: [`    ${line}`], tone: "dim" });
+            const n = result.lines.length;
+            say(`Restarted ${n} deployment${n === 1 ? "" : "s"}; the new pods start with the sidecar.`, "ok");
+          },
           (error: unknown) => say(`Restart failed: ${(error as Error)?.message ?? error}`, "bad"),
         );
       },
@@ -242,7 +192,7 @@ export function TourApp(props: TourAppProps) {
         const { snapshot } = latest.current;
         if (!session || !snapshot?.gateway)
           return say("No GATEWAY_URL yet: nothing to send requests to.", "warn");
-        if (bursting.current) return say("Still sending the last 100 requests.", "warn");
+        if (bursting.current) return say(`Still sending the last ${BURST} requests.`, "warn");
         bursting.current = true;
         say(`Sending ${BURST} requests to ${snapshot.gateway.url}/productpage…`, "accent");
         session
@@ -259,37 +209,59 @@ export function TourApp(props: TourAppProps) {
           });
       },
       cancelChoice: () => dispatch({ type: "choose", open: false }),
-      quit: onExit,
+      quit(code: number) {
+        cancel.abort();
+        onExit(code);
+      },
     };
-  }, [session, feed, theme, onExit, props.window]);
+  }, [session, runner, feed, onExit, props.window, cancel]);
 
-  const onKey = (input: string, key: Key) => {
+  const perform = (action: KeyAction) => {
     const { ui, view } = latest.current;
-    if (ui.choosing) {
-      if (key.escape) actions.cancelChoice();
-      return; // the choice list takes every other key
-    }
-    if (key.escape) dispatch({ type: "close" });
-    else if (key.upArrow || input === "k") dispatch({ type: "move", by: -1 });
-    else if (key.downArrow || input === "j") dispatch({ type: "move", by: 1 });
-    else if (key.return || input === "\r") actions.run(ui.selected);
-    else if (input === "n") actions.runNext();
-    else if (input === "r") actions.restart();
-    else if (input === "s") actions.burst();
-    else if (input === "y") dispatch({ type: "toggle", panel: "yaml" });
-    else if (input === "?") dispatch({ type: "toggle", panel: "help" });
-    else if (ui.panel === "yaml" && (key.pageDown || key.pageUp || input === " ")) {
-      const page = Math.max(1, view.layout.detailLines - 2);
-      const max = yamlLength(ui.selected, manifestText) - (view.layout.detailLines - 1);
-      dispatch({ type: "scroll", by: key.pageUp ? -page : page, max });
+    switch (action.do) {
+      case "move":
+        return dispatch({ type: "move", by: action.by });
+      case "run-selected":
+        return actions.run(ui.selected);
+      case "run-next":
+        return actions.runNext();
+      case "restart":
+        return actions.restart();
+      case "burst":
+        return actions.burst();
+      case "yaml":
+        return dispatch({ type: "toggle", panel: "yaml" });
+      case "help":
+        return dispatch({ type: "toggle", panel: "help" });
+      case "close":
+        return dispatch({ type: "close" });
+      case "quit":
+        return actions.quit(action.code);
+      case "scroll": {
+        if (ui.panel !== "yaml") return;
+        const page = Math.max(1, view.layout.detailLines - 2);
+        const max = yamlLength(ui.selected, manifests) - (view.layout.detailLines - 1);
+        return dispatch({ type: "scroll", by: action.page * page, max });
+      }
     }
   };
 
+  const onKey = (input: string, key: Key) => {
+    if (latest.current.ui.choosing) {
+      // The choice list takes every other key.
+      const action = actionFor(CHOICE_BINDINGS, input, key);
+      if (action?.do === "close") actions.cancelChoice();
+      else if (action?.do === "quit") actions.quit(action.code);
+      return;
+    }
+    const action = actionFor(KEY_BINDINGS, input, key);
+    if (action) perform(action);
+  };
+
   useInput((input, key) => {
-    if (key.ctrl && input === "c") return actions.quit(130);
     // Keys typed faster than a read arrive as one string ("nq"): each is a key, and q wins.
     const typed = !key.ctrl && !key.meta && input.length > 1 ? [...input] : [input];
-    if (typed.includes("q")) return actions.quit(0);
+    if (typed.length > 1 && typed.includes("q")) return actions.quit(0);
     for (const char of typed) onKey(char, key);
   });
 
@@ -306,13 +278,13 @@ export function TourApp(props: TourAppProps) {
 }
 
 /**
- * Whether a stage's changes are still being sent. One whose check already says done is over
+ * The stage whose changes are still being sent, if any. One whose check already says done is over
  * for the person, even if the last answer from the API server is a moment behind the watch.
  */
-function stillApplying(ui: UiState, checks: StageResult[] | null, starting: StageId | null): boolean {
-  const id = starting ?? (ui.running?.phase === "applying" ? ui.running.id : null);
-  if (!id) return false;
-  return checks?.find((r) => r.stage.id === id)?.check.state !== "done";
+function stillApplying(runner: TourRunner, checks: StageResult[] | null): StageId | null {
+  const running = runner.running;
+  if (running?.phase !== "applying") return null;
+  return checks?.find((r) => r.stage.id === running.stage)?.check.state === "done" ? null : running.stage;
 }
 
 /** The inject methods this machine and cluster offer: istioctl only on PATH, ambient only with ztunnel. */

@@ -1,10 +1,11 @@
-// The UI's own state: what is selected, which panel shows, which stage the tour is applying, the
-// last message, and the log of finished lines. The cluster's state is not here: it lives in the
-// Snapshot, and stage states are always derived from it.
+// The UI's own state: what is selected, which panel shows, which stage the runner is on (folded
+// from its events), the last message, and the log of finished lines. The cluster's state is not
+// here: it lives in the Snapshot, and stage states are always derived from it.
 
+import type { RunEvent } from "../engine/runner.ts";
+import { STAGE_IDS, stageById } from "../tutorial/lessons.ts";
 import type { InjectMethod, StageId } from "../tutorial/stage.ts";
-import { STAGE_IDS } from "../tutorial/stage.ts";
-import type { Tone } from "./theme.ts";
+import type { StageDisplay, Tone } from "./theme.ts";
 
 export type Panel = "detail" | "yaml" | "help";
 
@@ -19,11 +20,15 @@ export interface LogLine {
   key: number;
   text: string;
   tone: Tone;
+  /** A stage mark drawn before the text (the theme picks the glyph). */
+  mark?: StageDisplay | "pointer";
 }
 
 export interface Message {
   text: string;
   tone: Tone;
+  /** A stage's outcome: the line adds, live, what n does next. */
+  outcome?: boolean;
 }
 
 export interface UiState {
@@ -50,12 +55,11 @@ export type UiAction =
   | { type: "close" }
   | { type: "scroll"; by: number; max: number }
   | { type: "choose"; open: boolean }
-  | { type: "applying"; id: StageId; inject?: InjectMethod }
-  | { type: "applied"; id: StageId }
-  | { type: "applyFailed"; id: StageId; message: string }
-  | { type: "settled"; id: StageId }
+  /** The person asked for a stage; the runner's "started" follows once it applies. */
+  | { type: "requested"; id: StageId; inject?: InjectMethod }
+  | { type: "event"; event: RunEvent }
   | { type: "message"; text: string; tone?: Tone }
-  | { type: "log"; lines: string[]; tone?: Tone };
+  | { type: "log"; lines: string[]; tone?: Tone; mark?: LogLine["mark"] };
 
 export function initialUiState(selected: StageId = STAGE_IDS[0]!): UiState {
   return {
@@ -96,7 +100,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       };
     case "choose":
       return { ...state, choosing: action.open, panel: "detail" };
-    case "applying":
+    case "requested":
       return {
         ...state,
         running: { id: action.id, phase: "applying" },
@@ -108,27 +112,74 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
         panel: state.panel === "help" ? "detail" : state.panel,
         message: null,
       };
-    case "applied":
-      return state.running?.id === action.id
-        ? { ...state, running: { id: action.id, phase: "waiting" } }
-        : state;
-    case "applyFailed":
-      return {
-        ...state,
-        running: state.running?.id === action.id ? null : state.running,
-        applyError: { id: action.id, message: action.message },
-      };
-    case "settled":
-      return state.running?.id === action.id ? { ...state, running: null } : state;
+    case "event":
+      return reduceRunEvent(state, action.event);
     case "message":
       return { ...state, message: { text: action.text, tone: action.tone ?? "plain" } };
-    case "log": {
-      if (action.lines.length === 0) return state;
-      const first = (state.log.at(-1)?.key ?? 0) + 1;
-      const added = action.lines.map((text, i) => ({ key: first + i, text, tone: action.tone ?? "plain" }));
-      // Append-only: <Static> remembers how many it printed by index. The log grows only with
-      // what a person does (a few dozen lines per tour), never with traffic or watch events.
-      return { ...state, log: [...state.log, ...added] };
-    }
+    case "log":
+      return appendLog(state, action.lines, action.tone ?? "plain", action.mark);
   }
+}
+
+/** The runner's events as the screen keeps them: the stage under way, its outcome, the log. */
+function reduceRunEvent(state: UiState, event: RunEvent): UiState {
+  const stage = stageById(event.stage);
+  switch (event.type) {
+    case "started":
+      return appendLog(
+        { ...state, running: { id: event.stage, phase: "applying" }, applyError: null },
+        [`Stage ${event.number}: ${stage.title}`],
+        "accent",
+        "pointer",
+      );
+    case "line":
+      return appendLog(state, [`    ${event.text}`], "dim");
+    case "applied":
+      return state.running?.id === event.stage
+        ? { ...state, running: { id: event.stage, phase: "waiting" } }
+        : state;
+    case "progress":
+      return state;
+    case "done": {
+      if (event.by === "already") return state;
+      const next = ran(state, event.stage);
+      const logged = appendLog(next, [`Stage ${event.number} done: ${event.check.detail}`], "ok", "done");
+      return event.by === "run"
+        ? {
+            ...logged,
+            message: {
+              text: `Stage ${event.number} done: ${event.check.detail}.`,
+              tone: "ok",
+              outcome: true,
+            },
+          }
+        : logged;
+    }
+    case "failed": {
+      const next = ran(state, event.stage);
+      if (event.why === "apply") {
+        return appendLog(
+          { ...next, applyError: { id: event.stage, message: event.check.detail } },
+          [`Stage ${event.number} failed: ${event.check.detail}`],
+          "bad",
+          "failed",
+        );
+      }
+      return appendLog(next, [`Stage ${event.number} gave up: ${event.check.detail}`], "bad", "failed");
+    }
+    case "cancelled":
+      return ran(state, event.stage);
+  }
+}
+
+const ran = (state: UiState, id: StageId): UiState =>
+  state.running?.id === id ? { ...state, running: null } : state;
+
+function appendLog(state: UiState, lines: string[], tone: Tone, mark?: LogLine["mark"]): UiState {
+  if (lines.length === 0) return state;
+  const first = (state.log.at(-1)?.key ?? 0) + 1;
+  const added = lines.map((text, i) => ({ key: first + i, text, tone, ...(mark ? { mark } : {}) }));
+  // Append-only: <Static> remembers how many it printed by index. The log grows only with
+  // what a person does (a few dozen lines per tour), never with traffic or watch events.
+  return { ...state, log: [...state.log, ...added] };
 }

@@ -101,7 +101,7 @@ for (const [columns, rows] of [
         const counts = versionCounts(s);
         return (
           done(5, STAGE_TITLES[4]!, columns).test(s) &&
-          /All five stages are done/.test(s) &&
+          /All 5 stages are done/.test(s) &&
           counts.v1?.percent === 100 &&
           counts.v2?.count === 0 &&
           counts.v3?.count === 0
@@ -109,7 +109,7 @@ for (const [columns, rows] of [
       });
       assert.match(routed, /v1 █+ 100% +\d+ +cfg 100%/);
       for (const [i, title] of STAGE_TITLES.entries()) assert.match(routed, done(i + 1, title, columns));
-      assert.match(routed, /All five stages are done/);
+      assert.match(routed, /All 5 stages are done/);
       for (const line of routed.split("\n")) assert.ok([...line].length <= columns);
 
       await tmux.press("q");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { kubectlFor, openSandbox, type TestSandbox } from "@kubectl-bookinfo/sandbox/testing";
+import { TourRunner } from "../../source/engine/runner.ts";
 import { TourSession } from "../../source/engine/tourSession.ts";
 
 // A cluster whose ingress gateway has neither a LoadBalancer nor node ports (a ClusterIP
@@ -35,7 +36,12 @@ test("without a LoadBalancer or NodePort, GATEWAY_URL comes from a port-forward 
   });
   try {
     await session.start();
-    for (const stage of ["inject", "deploy", "gateway"] as const) await session.runStage(stage);
+    const runner = new TourRunner(session);
+    const outcomes = await runner.runTo("gateway");
+    assert.deepEqual(
+      outcomes.map((o) => o.state),
+      ["done", "done", "done"],
+    );
     const forwarded = await session.waitFor((s) => s.gateway?.source === "port-forward", 30_000);
     assert.ok(forwarded, "no port-forward address appeared");
     assert.match(forwarded.gateway?.url ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);

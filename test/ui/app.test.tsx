@@ -103,7 +103,7 @@ describe("the tour screen", () => {
     const { instance } = mount({ session });
     await ready(instance);
     await press(instance, "n", /◐ 1 Enable sidecar injection/);
-    assert.deepEqual(session.calls, [["runStage", "inject", "label"]]);
+    assert.deepEqual(session.calls, [["labelNamespace", { "istio-injection": "enabled" }]]);
     session.set(fresh({ namespaceObject: namespace({ "istio-injection": "enabled" }) }));
     const frame = await waitForFrame(
       instance,
@@ -112,7 +112,7 @@ describe("the tour screen", () => {
     assert.match(frame, /✓ 1 Enable sidecar injection/);
     assert.match(frame, /› ○ 2 Deploy Bookinfo/, "the cursor follows the tour");
     await press(instance, "n", /◐ 2 Deploy Bookinfo/);
-    assert.deepEqual(session.calls.at(-1), ["runStage", "deploy", "label"]);
+    assert.deepEqual(session.calls.at(-1), ["applyManifest", "bookinfo.yaml"]);
   });
 
   test("a stage that gets done without being run is logged once", async () => {
@@ -133,12 +133,12 @@ describe("the tour screen", () => {
     await press(instance, KEY.up, /› ○ 3 Expose/);
     await press(instance, "k", /› ✓ 2 Deploy/);
     await press(instance, KEY.enter, /◐ 2 Deploy|Stage 2/);
-    assert.deepEqual(session.calls, [["runStage", "deploy", "label"]]);
+    assert.deepEqual(session.calls, [["applyManifest", "bookinfo.yaml"]]);
   });
 
   test("a stage the cluster refuses is marked failed with what it said", async () => {
     const session = new FakeSession(deployed());
-    session.onRun = async () => {
+    session.onAction = async () => {
       throw new Error("gateways.networking.istio.io is forbidden: User cannot create");
     };
     const { instance } = mount({ session });
@@ -158,11 +158,12 @@ describe("the tour screen", () => {
     assert.doesNotMatch(frame, /Ambient/);
     await press(instance, KEY.down, /› istioctl kube-inject/);
     await press(instance, KEY.enter, /◐ 1 Enable/);
-    assert.deepEqual(session.calls, [["runStage", "inject", "istioctl"]]);
-    // Nothing to inject before Bookinfo exists: n goes on to deploy, through istioctl too.
+    // Nothing to inject before Bookinfo exists: no label, no change; n goes on to deploy, which
+    // goes through istioctl too.
+    assert.deepEqual(session.calls, []);
     instance.stdin.write("n");
-    await waitForFrame(instance, () => session.calls.length === 2);
-    assert.deepEqual(session.calls[1], ["runStage", "deploy", "istioctl"]);
+    await waitForFrame(instance, () => session.calls.length === 1);
+    assert.deepEqual(session.calls[0], ["applyWithIstioctl", "bookinfo.yaml"]);
   });
 
   test("ambient is offered only where Istio has it; Esc leaves the choice", async () => {
@@ -184,7 +185,7 @@ describe("the tour screen", () => {
     await ready(instance);
     await press(instance, "r", /Restarted 1 deployment; the new pods start with the sidecar\./);
     await press(instance, "s", /Sent 100 requests/);
-    assert.deepEqual(session.calls, [["restartWithoutSidecar"], ["burst", 100]]);
+    assert.deepEqual(session.calls, [["restartForSidecar"], ["burst", 100]]);
   });
 
   test("s without an address says there is nothing to sample", async () => {

@@ -209,7 +209,7 @@ describe("stage detail", () => {
     );
     assert.match(
       frame,
-      /Fix: press r to restart them, or run: kubectl -n bookinfo rollout restart deployment details-v1/,
+      /Fix: press r to restart its 6 deployments \(kubectl -n bookinfo rollout restart deployment/,
     );
   });
 
@@ -279,7 +279,7 @@ describe("footer", () => {
   });
 
   test("says so when every stage is done, and when Istio is missing", () => {
-    assert.match(frameOf(<Footer {...footerOf(routed())} />), /All five stages are done\./);
+    assert.match(frameOf(<Footer {...footerOf(routed())} />), /All 5 stages are done\./);
     const noIstio = fresh({ istio: { installed: false, version: null, networkingVersion: null } });
     assert.match(frameOf(<Footer {...footerOf(noIstio)} />), /Istio is not installed on this cluster/);
   });

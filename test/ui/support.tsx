@@ -4,9 +4,10 @@
 
 import type { render } from "ink-testing-library";
 import type { ReactElement } from "react";
+import type { SidecarRestart } from "../../source/engine/tourSession.ts";
 import type { Snapshot } from "../../source/model/snapshot.ts";
-import type { InjectMethod, StageId } from "../../source/tutorial/stage.ts";
-import { stageChecks } from "../../source/tutorial/stages.ts";
+import { stageChecks } from "../../source/tutorial/lessons.ts";
+import type { ClusterActions } from "../../source/tutorial/stage.ts";
 import { ThemeContext } from "../../source/ui/context.ts";
 import type { TourPort } from "../../source/ui/TourApp.tsx";
 import { makeTheme, type Theme } from "../../source/ui/theme.ts";
@@ -90,7 +91,14 @@ export function viewOf(snap: Snapshot | null, options: ViewOptions = {}): TourVi
     window: options.window ?? 100,
     rate: 4,
     boot: { state: snap ? "ready" : "starting", text: "starting the sandbox" },
-    manifestText: (file) => `# text of ${file}\napiVersion: v1\n`,
+    manifests: new Map(
+      [
+        "bookinfo.yaml",
+        "bookinfo-gateway.yaml",
+        "destination-rule-all.yaml",
+        "virtual-service-all-v1.yaml",
+      ].map((file) => [file, `# text of ${file}\napiVersion: v1\n`]),
+    ),
   });
 }
 
@@ -144,13 +152,15 @@ export const KEY = {
   pageDown: "\u001B[6~",
 };
 
-/** A session whose snapshot the test sets, recording what the screen asked of it. */
+/** A session whose snapshot the test sets, recording what the screen (through the runner) asked of it. */
 export class FakeSession implements TourPort {
   calls: unknown[][] = [];
   #snapshot: Snapshot;
   #listeners = new Set<(s: Snapshot) => void>();
-  /** What runStage does; by default it resolves at once. */
-  onRun: (id: StageId, inject?: InjectMethod) => Promise<void> = async () => {};
+  /** What each cluster action does; by default it resolves at once having changed nothing. */
+  onAction: (name: keyof ClusterActions, arg: unknown) => Promise<string[]> = async () => [];
+  /** What the restart key finds. */
+  restartResult: SidecarRestart = { kind: "restarted", lines: ["deployment.apps/details-v1 restarted"] };
 
   constructor(snap: Snapshot) {
     this.#snapshot = snap;
@@ -170,21 +180,40 @@ export class FakeSession implements TourPort {
     return () => this.#listeners.delete(listener);
   }
 
-  runStage(id: StageId, inject?: InjectMethod): Promise<void> {
-    this.calls.push(["runStage", id, inject]);
-    return this.onRun(id, inject);
+  actions(progress: { onApplied: (line: string) => void }): ClusterActions {
+    const act =
+      (name: keyof ClusterActions) =>
+      async (arg: unknown): Promise<string[]> => {
+        this.calls.push([name, arg]);
+        const lines = await this.onAction(name, arg);
+        for (const line of lines) progress.onApplied(line);
+        return lines;
+      };
+    return {
+      applyManifest: act("applyManifest"),
+      labelNamespace: act("labelNamespace"),
+      restartDeployments: act("restartDeployments"),
+      applyWithIstioctl: act("applyWithIstioctl"),
+    };
   }
 
-  async restartWithoutSidecar(): Promise<string[]> {
-    this.calls.push(["restartWithoutSidecar"]);
-    return ["deployment.apps/details-v1 restarted"];
+  async restartForSidecar(): Promise<SidecarRestart> {
+    this.calls.push(["restartForSidecar"]);
+    return this.restartResult;
   }
 
   async burst(count: number): Promise<void> {
     this.calls.push(["burst", count]);
   }
 
-  manifestText(file: string): string {
-    return `# the text of ${file}\nkind: Gateway\n`;
+  manifestTexts(): ReadonlyMap<string, string> {
+    return new Map(
+      [
+        "bookinfo.yaml",
+        "bookinfo-gateway.yaml",
+        "destination-rule-all.yaml",
+        "virtual-service-all-v1.yaml",
+      ].map((file) => [file, `# the text of ${file}\nkind: Gateway\n`]),
+    );
   }
 }

@@ -11,6 +11,7 @@ import {
   podsOfDeployment,
   SAMPLES,
 } from "../bookinfo.ts";
+import { type Fix, fix } from "../fix.ts";
 import type { Stage, StageCheck, StageContext } from "../stage.ts";
 
 // Pod statuses (as `kubectl get pods` prints them) that will not fix themselves by waiting.
@@ -31,6 +32,8 @@ export const deploy: Stage = {
     return [`kubectl -n ${ns} apply -f ${SAMPLES.bookinfo}`, `kubectl -n ${ns} get pods`];
   },
   manifests: ["bookinfo.yaml"],
+  // Six images to pull on a fresh cluster.
+  timeoutMs: 300_000,
   check: checkDeploy,
   async apply(context: StageContext) {
     // With manual injection there is no label to do it, so the manifest goes through istioctl.
@@ -87,7 +90,10 @@ function checkDeploy(snapshot: Snapshot): StageCheck {
     return {
       state: "pending",
       detail: `${listNames(scaledDown)} ${scaledDown.length === 1 ? "is" : "are"} scaled to 0`,
-      fix: `kubectl -n ${ns} scale deployment ${scaledDown.join(" ")} --replicas=1`,
+      fix: fix(undefined, {
+        do: "run",
+        command: `kubectl -n ${ns} scale deployment ${scaledDown.join(" ")} --replicas=1`,
+      }),
     };
   }
   const progress = `${ready} of ${expected} pods Ready`;
@@ -107,18 +113,17 @@ function waitingOn(pods: Pod[], now: number): string {
   return ` (${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")})`;
 }
 
-function fixFor(ns: string, pod: Pod, status: string): string {
+function fixFor(ns: string, pod: Pod, status: string): Fix {
   const name = pod.metadata.name ?? "";
   const reason = status.replace(/^Init:/, "");
-  if (IMAGE_PROBLEMS.includes(reason)) {
-    return `the node cannot pull the image; the events say why: kubectl -n ${ns} describe pod ${name}`;
-  }
-  if (CONFIG_PROBLEMS.includes(reason)) {
-    return `the container cannot be created; the events say why: kubectl -n ${ns} describe pod ${name}`;
-  }
+  const describe = { do: "run" as const, command: `kubectl -n ${ns} describe pod ${name}` };
+  if (IMAGE_PROBLEMS.includes(reason))
+    return fix("the node cannot pull the image; the events say why", describe);
+  if (CONFIG_PROBLEMS.includes(reason))
+    return fix("the container cannot be created; the events say why", describe);
   const container = crashingContainer(pod, status.startsWith("Init:"));
   const flag = container ? ` -c ${container}` : "";
-  return `see why it exits: kubectl -n ${ns} logs ${name}${flag} --previous`;
+  return fix("see why it exits", { do: "run", command: `kubectl -n ${ns} logs ${name}${flag} --previous` });
 }
 
 // Named only when the pod has more than one container, where kubectl would otherwise pick one.

@@ -3,6 +3,7 @@ import type { KubeObject, Pod } from "../../model/kube.ts";
 import { podRow } from "../../model/podRow.ts";
 import type { GatewayAddress, Snapshot } from "../../model/snapshot.ts";
 import { formatLabels, isLive, isReady, labelsMatch, SAMPLES } from "../bookinfo.ts";
+import { fix } from "../fix.ts";
 import type { Stage, StageCheck, StageContext } from "../stage.ts";
 
 export const GATEWAY_NAME = "bookinfo-gateway";
@@ -19,6 +20,8 @@ export const gateway: Stage = {
     return [`kubectl -n ${snapshot.namespace} apply -f ${SAMPLES.gateway}`, ...gatewayUrlCommands(snapshot)];
   },
   manifests: ["bookinfo-gateway.yaml"],
+  // A LoadBalancer address can take a minute or two to be assigned.
+  timeoutMs: 120_000,
   check: checkGateway,
   async apply(context: StageContext) {
     await context.actions.applyManifest("bookinfo-gateway.yaml");
@@ -97,7 +100,10 @@ function checkGateway(snapshot: Snapshot): StageCheck {
     return {
       state: "failed",
       detail: `VirtualService ${GATEWAY_VIRTUAL_SERVICE} is not bound to Gateway ${GATEWAY_NAME}`,
-      fix: `add ${GATEWAY_NAME} to its spec.gateways: kubectl -n ${ns} edit virtualservice ${GATEWAY_VIRTUAL_SERVICE}`,
+      fix: fix(`add ${GATEWAY_NAME} to its spec.gateways`, {
+        do: "run",
+        command: `kubectl -n ${ns} edit virtualservice ${GATEWAY_VIRTUAL_SERVICE}`,
+      }),
     };
   }
 
@@ -127,7 +133,15 @@ function unseenIngress(snapshot: Snapshot): StageCheck {
   return {
     state: "pending",
     detail: `${unseen}, so its address is unknown`,
-    fix: "ask your cluster admin for GATEWAY_URL (kubectl -n istio-system get service istio-ingressgateway) and start again with --gateway-url HOST:PORT",
+    fix: fix(
+      "the address is your cluster admin's to give",
+      {
+        do: "ask",
+        who: "your cluster admin",
+        command: "kubectl -n istio-system get service istio-ingressgateway",
+      },
+      { do: "restart-tour", flag: "--gateway-url HOST:PORT" },
+    ),
   };
 }
 
@@ -139,16 +153,21 @@ function selectsNothing(snapshot: Snapshot, selector: Record<string, string>, li
     return {
       state: "failed",
       detail: `Gateway ${GATEWAY_NAME} selects ${wanted || "any gateway"} but no ingress gateway pod is running`,
-      fix: "install Istio's ingress gateway, e.g. istioctl install --set profile=demo -y",
+      fix: fix("install Istio's ingress gateway", {
+        do: "run",
+        command: "istioctl install --set profile=demo -y",
+      }),
     };
   }
   return {
     state: "failed",
     detail: `Gateway ${GATEWAY_NAME} selects ${wanted} but no ingress gateway pod has that label`,
-    fix:
+    fix: fix(
       istioLabels.length > 0
-        ? `the ingress gateway pods are labelled ${istioLabels.map((l) => `istio=${l}`).join(", ")}; set spec.selector to match: ${edit}`
-        : `set spec.selector to the ingress gateway pods' labels: ${edit}`,
+        ? `the ingress gateway pods are labelled ${istioLabels.map((l) => `istio=${l}`).join(", ")}; set spec.selector to match`
+        : "set spec.selector to the ingress gateway pods' labels",
+      { do: "run", command: edit },
+    ),
   };
 }
 
@@ -180,7 +199,10 @@ function unservedPort(service: KubeObject | null, gw: KubeObject, selected: Pod[
   return {
     state: "failed",
     detail: `Gateway ${GATEWAY_NAME} listens on port ${ports.join(", ")}, which ${service.metadata.name} does not serve (${shown.join(", ")})`,
-    fix: "use 8080 (the gateway's http2 target port) or 80 in the Gateway's spec.servers[].port.number",
+    fix: fix("use 8080 (the gateway's http2 target port) or 80 in the Gateway's spec.servers[].port.number", {
+      do: "run",
+      command: `kubectl -n ${gw.metadata.namespace ?? "default"} edit gateway ${GATEWAY_NAME}`,
+    }),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   rolloutInProgress,
   selectorMatches,
 } from "../bookinfo.ts";
+import { type Fix, fix } from "../fix.ts";
 import type { Stage, StageCheck, StageContext } from "../stage.ts";
 
 const INJECTION = "istio-injection";
@@ -87,6 +88,8 @@ export const inject: Stage = {
     return commands;
   },
   manifests: [],
+  // A restart waits for the new pods, images pulled on a fresh cluster included.
+  timeoutMs: 180_000,
   check: checkInject,
   async apply(context: StageContext) {
     const method = context.inject ?? "label";
@@ -128,7 +131,7 @@ function checkInject(snapshot: Snapshot): StageCheck {
     return {
       state: "failed",
       detail: "Istio is not installed on this cluster",
-      fix: "install it first, e.g. istioctl install --set profile=demo -y, then run the tour again",
+      fix: INSTALL_ISTIO,
     };
   }
   if (snapshot.unreadable.namespace !== undefined) return checkFromPodsAlone(snapshot, pods, without);
@@ -152,7 +155,7 @@ function checkInject(snapshot: Snapshot): StageCheck {
       return {
         state: "failed",
         detail: `${plural(without.length, "pod")} without a sidecar, and Istio is not installed to inject one`,
-        fix: "install Istio first, e.g. istioctl install --set profile=demo -y",
+        fix: INSTALL_ISTIO,
       };
     }
     const restart = deploymentsNeedingRestart(snapshot);
@@ -162,10 +165,15 @@ function checkInject(snapshot: Snapshot): StageCheck {
       detail: `${stale.length} ${has} no sidecar: ${they} started before the namespace was labelled; restart ${them}`,
       fix:
         restart.length > 0
-          ? restartCommand(ns, restart)
-          : `delete ${them} so ${they} ${stale.length === 1 ? "is" : "are"} created again with the sidecar: kubectl -n ${ns} delete pod ${stale
-              .map((p) => p.metadata.name)
-              .join(" ")}`,
+          ? fix(undefined, { do: "restart", namespace: ns, deployments: restart, by: "inject" })
+          : fix(
+              `delete ${them} so ${they} ${stale.length === 1 ? "is" : "are"} created again with the sidecar`,
+              {
+                do: "delete-pods",
+                namespace: ns,
+                pods: stale.map((p) => p.metadata.name ?? ""),
+              },
+            ),
     };
   }
 
@@ -180,14 +188,40 @@ function checkInject(snapshot: Snapshot): StageCheck {
     return {
       state: "pending",
       detail: `namespace ${ns} has ${injection.label}, which turns injection off`,
-      fix: `kubectl label namespace ${ns} ${INJECTION}=enabled --overwrite`,
+      fix: labelThenRestart(snapshot, true),
     };
   }
   const running =
     without.length > 0
       ? `; ${plural(without.length, "Bookinfo pod")} ${without.length === 1 ? "runs" : "run"} without a sidecar`
       : "";
-  return { state: "pending", detail: `namespace ${ns} is not labelled for injection${running}` };
+  return {
+    state: "pending",
+    detail: `namespace ${ns} is not labelled for injection${running}`,
+    ...(without.length > 0 ? { fix: labelThenRestart(snapshot, false) } : {}),
+  };
+}
+
+const INSTALL_ISTIO = fix("install Istio first, then run the tour again", {
+  do: "run",
+  command: "istioctl install --set profile=demo -y",
+});
+
+/**
+ * Pods that started before the label have no sidecar, and restarting them before the label is
+ * set brings them back without one: the label comes first, then the restart. Running this stage
+ * does both, in that order.
+ */
+function labelThenRestart(snapshot: Snapshot, overwrite: boolean): Fix {
+  const ns = snapshot.namespace;
+  const restart = deploymentsNeedingRestart(snapshot);
+  return fix(
+    undefined,
+    { do: "label", namespace: ns, labels: { [INJECTION]: "enabled" }, overwrite, by: "inject" },
+    ...(restart.length > 0
+      ? [{ do: "restart" as const, namespace: ns, deployments: restart, by: "inject" as const }]
+      : []),
+  );
 }
 
 /**
@@ -215,7 +249,11 @@ function checkFromPodsAlone(snapshot: Snapshot, pods: Pod[], without: Pod[]): St
   return {
     state: "failed",
     detail: `${plural(stale.length, "Bookinfo pod")} without a sidecar, and ${unreadable} to label it for injection`,
-    fix: `ask your cluster admin to run kubectl label namespace ${ns} ${INJECTION}=enabled, then restart the pods${restart.length > 0 ? ` (press r, or ${restartCommand(ns, restart)})` : ""}`,
+    fix: fix(
+      undefined,
+      { do: "ask", who: "your cluster admin", command: `kubectl label namespace ${ns} ${INJECTION}=enabled` },
+      ...(restart.length > 0 ? [{ do: "restart" as const, namespace: ns, deployments: restart }] : []),
+    ),
   };
 }
 

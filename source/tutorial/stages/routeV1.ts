@@ -8,6 +8,7 @@ import {
 } from "../../model/istioConfig.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { BOOKINFO_APPS, listNames, SAMPLES } from "../bookinfo.ts";
+import { fix } from "../fix.ts";
 import type { Stage, StageCheck, StageContext } from "../stage.ts";
 
 /** How many recent pages (that showed a version) must all be v1. */
@@ -29,6 +30,9 @@ export const routeV1: Stage = {
     ];
   },
   manifests: ["destination-rule-all.yaml", "virtual-service-all-v1.yaml"],
+  timeoutMs: 60_000,
+  // The pages after the change are what shows it worked.
+  evidence: { samples: 10 },
   check: checkRouteV1,
   async apply(context: StageContext) {
     // Subsets first: a route to a subset that does not exist yet fails until it does.
@@ -83,7 +87,7 @@ function checkRouteV1(snapshot: Snapshot): StageCheck {
     return {
       state: "failed",
       detail: `VirtualService ${gap.virtualService} routes to subset ${gap.subset} but ${where}: apply destination-rule-all.yaml first`,
-      fix: `kubectl -n ${ns} apply -f ${SAMPLES.destinationRules}`,
+      fix: fix(undefined, { do: "apply", namespace: ns, file: SAMPLES.destinationRules, by: "route-v1" }),
     };
   }
 

@@ -1,5 +1,6 @@
 import { named } from "../../model/istioConfig.ts";
 import type { Sample, Snapshot } from "../../model/snapshot.ts";
+import { type Fix, fix } from "../fix.ts";
 import type { Stage, StageCheck } from "../stage.ts";
 import { GATEWAY_NAME, GATEWAY_VIRTUAL_SERVICE, gatewayUrlCommands } from "./gateway.ts";
 
@@ -24,6 +25,8 @@ export const verify: Stage = {
     return [...url, CURL];
   },
   manifests: [],
+  timeoutMs: 60_000,
+  evidence: { samples: 10 },
   check: checkVerify,
   async apply() {
     // Nothing to change in the cluster: the engine samples the page and this check reads it.
@@ -49,64 +52,82 @@ function checkVerify(snapshot: Snapshot): StageCheck {
       : "";
     return { state: "done", detail: `200 OK, ${version}${errors} (${tally})` };
   }
-  const { what, fix } = explain(latest, snapshot.namespace);
+  const { what, fix: remedy } = explain(latest, snapshot.namespace);
   // Before the gateway stage nothing is expected to answer: that is where the tour stands, not a fault.
   if (!gatewayApplied(snapshot)) {
     return { state: "pending", detail: `${what}, as expected until the gateway stage is done (${tally})` };
   }
-  return { state: "failed", detail: `${what} (${tally})`, fix };
+  return { state: "failed", detail: `${what} (${tally})`, fix: remedy };
 }
 
 /** What a failed request means for someone at this step of the tutorial, and where to look. */
-export function explain(sample: Sample, namespace: string): { what: string; fix: string } {
+export function explain(sample: Sample, namespace: string): { what: string; fix: Fix } {
   const ns = namespace;
   if (sample.code === undefined) {
     switch (sample.error) {
       case "refused":
         return {
           what: "connection refused",
-          fix: "the gateway is not listening there: it opens a port only when a Gateway selects it; check bookinfo-gateway's selector and port (8080 or 80)",
+          fix: fix(
+            "the gateway is not listening there: it opens a port only when a Gateway selects it; check bookinfo-gateway's selector and port (8080 or 80)",
+          ),
         };
       case "reset":
         return {
           what: "connection reset",
-          fix: "the gateway dropped the connection, usually because no Gateway configures that port yet; check bookinfo-gateway's port",
+          fix: fix(
+            "the gateway dropped the connection, usually because no Gateway configures that port yet; check bookinfo-gateway's port",
+          ),
         };
       case "timeout":
         return {
           what: "no answer (timeout)",
-          fix: "the address is not reachable from here: a LoadBalancer may still be pending (minikube tunnel, MetalLB on kind) or a firewall drops it",
+          fix: fix(
+            "the address is not reachable from here: a LoadBalancer may still be pending (minikube tunnel, MetalLB on kind) or a firewall drops it",
+          ),
         };
       case "dns":
         return {
           what: "host name does not resolve",
-          fix: "check the host in GATEWAY_URL (or --gateway-url)",
+          fix: fix("check the host in GATEWAY_URL (or --gateway-url)"),
         };
       default:
-        return { what: "request failed", fix: "check that GATEWAY_URL points at the ingress gateway" };
+        return { what: "request failed", fix: fix("check that GATEWAY_URL points at the ingress gateway") };
     }
   }
   switch (sample.code) {
     case 404:
       return {
         what: "404 Not Found",
-        fix: `the gateway answered but no route matched /productpage: check VirtualService bookinfo (kubectl -n ${ns} get virtualservice bookinfo -o yaml)`,
+        fix: fix("the gateway answered but no route matched /productpage; check VirtualService bookinfo", {
+          do: "run",
+          command: `kubectl -n ${ns} get virtualservice bookinfo -o yaml`,
+        }),
       };
     case 503:
       return {
         what: "503 Service Unavailable",
-        fix: `productpage has no ready pods, or a route names a subset no DestinationRule defines: kubectl -n ${ns} get pods -l app=productpage`,
+        fix: fix("productpage has no ready pods, or a route names a subset no DestinationRule defines", {
+          do: "run",
+          command: `kubectl -n ${ns} get pods -l app=productpage`,
+        }),
       };
     case 502:
     case 504:
       return {
         what: `${sample.code} from the gateway`,
-        fix: `productpage did not answer in time: kubectl -n ${ns} logs deploy/productpage-v1`,
+        fix: fix("productpage did not answer in time", {
+          do: "run",
+          command: `kubectl -n ${ns} logs deploy/productpage-v1`,
+        }),
       };
     default:
       return {
         what: `HTTP ${sample.code}`,
-        fix: `productpage answered with an error: kubectl -n ${ns} logs deploy/productpage-v1`,
+        fix: fix("productpage answered with an error", {
+          do: "run",
+          command: `kubectl -n ${ns} logs deploy/productpage-v1`,
+        }),
       };
   }
 }

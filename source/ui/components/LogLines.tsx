@@ -13,6 +13,11 @@ export function LogLines({ lines }: { lines: LogLine[] }) {
     <Static items={lines}>
       {(line) => (
         <Text key={line.key} {...toneProps(theme, line.tone)}>
+          {line.mark === "pointer"
+            ? `${theme.glyphs.pointer} `
+            : line.mark
+              ? `${theme.glyphs.marks[line.mark]} `
+              : ""}
           {line.text}
         </Text>
       )}

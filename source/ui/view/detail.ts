@@ -1,11 +1,11 @@
 // The selected stage in detail: what it does and why, the commands, the YAML, the fix; or help.
 
-import type { Snapshot } from "../../model/snapshot.ts";
+import { stageById } from "../../tutorial/lessons.ts";
 import type { StageId } from "../../tutorial/stage.ts";
-import { deploymentsNeedingRestart } from "../../tutorial/stages/inject.ts";
-import { stageById } from "../../tutorial/stages.ts";
+import { KEY_BINDINGS } from "../keys.ts";
 import { cells, padEnd, truncate, wrap } from "../text.ts";
 import { STAGE_TONES, type Theme, type Tone } from "../theme.ts";
+import { fixForTour } from "./fix.ts";
 import { fit, type Line, type StageLine, seg, type ViewInput } from "./lines.ts";
 
 interface Block {
@@ -52,8 +52,10 @@ export function detailLines(input: ViewInput, stages: StageLine[], width: number
       1,
     ),
   );
-  const fix = fixText(line.id, check.fix, snapshot);
-  if (fix && check.state !== "done") blocks.push(prose(`Fix: ${fix}`, width, "warn", 2));
+  if (check.fix && check.state !== "done") {
+    const next = checks.find((r) => r.check.state !== "done")?.stage.id ?? null;
+    blocks.push(prose(`Fix: ${fixForTour(check.fix, { next })}`, width, "warn", 2));
+  }
   blocks.push(prose(`Why: ${stage.why}`, width, "dim", 4));
   const commands = stage.commands(snapshot);
   if (commands.length > 0) {
@@ -70,14 +72,6 @@ export function detailLines(input: ViewInput, stages: StageLine[], width: number
     });
   }
   return allocate(blocks, budget, width, theme);
-}
-
-/** The stage's own fix, with the key that does it when the tour can. */
-function fixText(id: StageId, fix: string | undefined, snapshot: Snapshot): string | null {
-  if (id === "inject" && deploymentsNeedingRestart(snapshot).length > 0) {
-    return `press r to restart them${fix ? `, or run: ${fix}` : ""}`;
-  }
-  return fix ?? null;
 }
 
 function prose(text: string, width: number, tone: Tone, priority: number): Block {
@@ -142,12 +136,7 @@ function yamlLines(input: ViewInput, line: StageLine, width: number, budget: num
   const text: string[] = [];
   for (const file of stage.manifests) {
     text.push(`# manifests/${file}`);
-    let body: string;
-    try {
-      body = input.manifestText?.(file) ?? "(not available)";
-    } catch (error) {
-      body = `(cannot read it: ${(error as Error).message})`;
-    }
+    const body = input.manifests.get(file) ?? "(not available)";
     text.push(...body.replace(/\n$/, "").split("\n"));
   }
   const rows = Math.max(1, budget - 1);
@@ -167,34 +156,20 @@ function yamlLines(input: ViewInput, line: StageLine, width: number, budget: num
 }
 
 /** How many lines the YAML view can scroll, for the reducer's bound. */
-export function yamlLength(id: StageId, manifestText?: (file: string) => string): number {
+export function yamlLength(id: StageId, manifests: ReadonlyMap<string, string>): number {
   let n = 0;
   for (const file of stageById(id).manifests) {
-    try {
-      n += 1 + (manifestText?.(file) ?? "").replace(/\n$/, "").split("\n").length;
-    } catch {
-      n += 2;
-    }
+    n += 1 + (manifests.get(file) ?? "").replace(/\n$/, "").split("\n").length;
   }
   return n;
 }
 
-const KEYS: [string, string][] = [
-  ["up/down, j/k", "select a stage"],
-  ["Enter", "run the selected stage (again, if it is done)"],
-  ["n", "run the next stage that is not done"],
-  ["r", "restart the pods that have no sidecar (rollout restart)"],
-  ["s", "send 100 requests to GATEWAY_URL/productpage now"],
-  ["y", "show or hide the YAML the selected stage applies"],
-  ["PgUp/PgDn", "scroll the YAML"],
-  ["?", "show or hide this help"],
-  ["Esc", "back to the stage detail"],
-  ["q, Ctrl-C", "quit (what was applied stays; the tour resumes from the cluster)"],
-];
-
 function helpLines(theme: Theme, width: number): Line[] {
   return [
-    [seg("Keys", "strong")],
-    ...KEYS.map(([key, what]) => fit([seg(padEnd(key, 14), "accent"), seg(what)], width, theme)),
-  ];
+    [
+      seg("Keys", "strong"),
+      seg("  what was applied stays when you quit; the tour resumes from the cluster", "dim"),
+    ],
+    ...KEY_BINDINGS.map((b) => fit([seg(padEnd(b.keys, 14), "accent"), seg(b.help)], width, theme)),
+  ].map((l) => fit(l, width, theme));
 }

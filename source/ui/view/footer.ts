@@ -1,12 +1,16 @@
 // The message line and the keys.
 
+import { STAGES } from "../../tutorial/lessons.ts";
+import { CHOICE_BINDINGS, KEY_BINDINGS } from "../keys.ts";
 import type { Theme } from "../theme.ts";
 import type { UiState } from "../uiState.ts";
 import { fit, type Line, type StageLine, seg, type ViewInput } from "./lines.ts";
 
 export function messageLine(input: ViewInput, stages: StageLine[], width: number): Line {
   const { ui, snapshot, theme } = input;
-  if (ui.message) return fit([seg(ui.message.text, ui.message.tone)], width, theme);
+  // A stage's "done" is news only until something else happens; what n does next is read from
+  // the stages on this frame, so it never names a stage that got done by itself meanwhile.
+  if (ui.message && !ui.message.outcome) return fit([seg(ui.message.text, ui.message.tone)], width, theme);
   if (!snapshot) return [seg(`${input.boot.text}${theme.glyphs.ellipsis}`, "dim")];
   if (!snapshot.istio.installed && !snapshot.istio.detecting) {
     return fit(
@@ -37,40 +41,36 @@ export function messageLine(input: ViewInput, stages: StageLine[], width: number
       theme,
     );
   }
+  const done = ui.message ? [seg(`${ui.message.text} `, ui.message.tone)] : [];
   const next = stages.find((s) => s.display !== "done");
   if (!next)
     return fit(
-      [seg("All five stages are done. ", "ok"), seg("s sends 100 requests; q quits.", "dim")],
+      [
+        ...done,
+        seg(`All ${STAGES.length} stages are done. `, "ok"),
+        seg("s sends 100 requests; q quits.", "dim"),
+      ],
       width,
       theme,
     );
   return fit(
-    [seg("Press n to run stage ", "dim"), seg(`${next.number}: ${next.title}`, "strong")],
+    [
+      ...done,
+      seg(done.length ? "n runs stage " : "Press n to run stage ", "dim"),
+      seg(`${next.number}: ${next.title}`, "strong"),
+    ],
     width,
     theme,
   );
 }
 
 export function footerLine(theme: Theme, ui: UiState, width: number): Line {
-  const g = theme.glyphs;
-  const keys: [string, string][] = ui.choosing
-    ? [
-        [`${g.updown}`, "choose"],
-        [g.enter, "confirm"],
-        ["Esc", "cancel"],
-        ["q", "quit"],
-      ]
-    : [
-        [theme.ascii ? "up/dn j/k" : `${g.updown} jk`, "select"],
-        [g.enter, "run"],
-        ["n", "next"],
-        ["r", "restart"],
-        ["s", "sample"],
-        ["y", ui.panel === "yaml" ? "detail" : "YAML"],
-        ["?", "help"],
-        ["q", "quit"],
-      ];
   const line: Line = [];
-  for (const [key, what] of keys) line.push(seg(key, "strong"), seg(` ${what}  `, "dim"));
+  for (const binding of ui.choosing ? CHOICE_BINDINGS : KEY_BINDINGS) {
+    const footer = binding.footer;
+    if (!footer) continue;
+    const label = ui.panel === "yaml" && footer.yamlLabel ? footer.yamlLabel : footer.label;
+    line.push(seg(footer.keys(theme.glyphs, theme.ascii), "strong"), seg(` ${label}  `, "dim"));
+  }
   return fit(line, width, theme);
 }

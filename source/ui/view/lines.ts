@@ -1,8 +1,8 @@
 // The view's vocabulary: lines of toned segments, and what the screen is made of.
 
 import type { Snapshot } from "../../model/snapshot.ts";
+import type { StageResult } from "../../tutorial/lessons.ts";
 import type { StageId } from "../../tutorial/stage.ts";
-import type { StageResult } from "../../tutorial/stages.ts";
 import type { Layout } from "../layout.ts";
 import { cells, truncate } from "../text.ts";
 import type { StageDisplay, Theme, Tone } from "../theme.ts";
@@ -66,7 +66,8 @@ export interface ViewInput {
   window: number;
   rate: number;
   boot: BootState;
-  manifestText?: (file: string) => string;
+  /** The text of each manifest a stage applies, read once when the tour opened. */
+  manifests: ReadonlyMap<string, string>;
 }
 
 export const seg = (text: string, tone: Tone = "plain"): Seg => ({ text, tone });

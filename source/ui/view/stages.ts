@@ -1,8 +1,7 @@
 // The stage list: each stage with its mark, the selected one pointed at.
 
-import { stageRows } from "../../model/stageRows.ts";
+import { STAGES, type StageResult } from "../../tutorial/lessons.ts";
 import type { StageId } from "../../tutorial/stage.ts";
-import { STAGES, type StageResult } from "../../tutorial/stages.ts";
 import { truncate } from "../text.ts";
 import type { StageDisplay } from "../theme.ts";
 import type { UiState } from "../uiState.ts";
@@ -23,12 +22,11 @@ function stageDisplay(
 
 export function stageLines(input: ViewInput, width: number): StageLine[] {
   const { checks, theme, ui } = input;
-  const rows = checks ? stageRows(checks, ui.selected, { ascii: theme.ascii }) : null;
   return STAGES.map((stage, index) => {
     const result = checks?.[index];
     const display = stageDisplay(result, stage.id, ui);
     const mark = theme.glyphs.marks[display];
-    const selected = rows ? (rows[index]?.selected ?? false) : stage.id === ui.selected;
+    const selected = stage.id === ui.selected;
     const pointer = selected ? theme.glyphs.pointer : " ";
     return {
       id: stage.id,

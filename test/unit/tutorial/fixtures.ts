@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { loadAll } from "js-yaml";
 import type { KubeObject, Pod } from "../../../source/model/kube.ts";
 import { emptySnapshot, type Sample, type Snapshot } from "../../../source/model/snapshot.ts";
+import { type Fix, fixAsCommands } from "../../../source/tutorial/fix.ts";
 import type { InjectMethod, StageContext } from "../../../source/tutorial/stage.ts";
 
 export const NS = "bookinfo";
@@ -352,3 +353,6 @@ export function recordingContext(
   };
   return { calls, context };
 }
+
+/** A check's fix as `run` and `status` print it ("" for none). */
+export const fixText = (value: Fix | undefined): string => (value ? fixAsCommands(value) : "");

@@ -4,6 +4,7 @@ import type { KubeObject } from "../../../source/model/kube.ts";
 import type { Snapshot } from "../../../source/model/snapshot.ts";
 import { gateway, gatewayUrlCommands } from "../../../source/tutorial/stages/gateway.ts";
 import {
+  fixText,
   ingressPod,
   ingressService,
   istioGatewayFile,
@@ -86,7 +87,7 @@ describe("gateway check", () => {
       check.detail,
       "Gateway bookinfo-gateway selects istio=ingress but no ingress gateway pod has that label",
     );
-    assert.match(check.fix ?? "", /labelled istio=ingressgateway/);
+    assert.match(fixText(check.fix), /labelled istio=ingressgateway/);
   });
 
   test("failed when there is no ingress gateway pod at all", () => {
@@ -217,7 +218,7 @@ describe("an ingress gateway this context may not read", () => {
       check.detail,
       "the ingress gateway in istio-system cannot be read with this context, so its address is unknown",
     );
-    assert.match(check.fix ?? "", /--gateway-url HOST:PORT$/);
+    assert.match(fixText(check.fix), /--gateway-url HOST:PORT$/);
   });
 
   test("with --gateway-url the stage is done, and says what it could not check", () => {

@@ -5,7 +5,16 @@ import {
   inject,
   namespaceInjection,
 } from "../../../source/tutorial/stages/inject.ts";
-import { bookinfo, DEPLOYMENTS, deployment, namespace, pod, recordingContext, snapshot } from "./fixtures.ts";
+import {
+  bookinfo,
+  DEPLOYMENTS,
+  deployment,
+  fixText,
+  namespace,
+  pod,
+  recordingContext,
+  snapshot,
+} from "./fixtures.ts";
 
 describe("namespaceInjection", () => {
   test("follows the injector's precedence", () => {
@@ -34,7 +43,7 @@ describe("inject check", () => {
     const check = inject.check(snapshot({ istio: absent, namespaceObject: namespace() }));
     assert.equal(check.state, "failed");
     assert.equal(check.detail, "Istio is not installed on this cluster");
-    assert.match(check.fix ?? "", /istioctl install/);
+    assert.match(fixText(check.fix), /istioctl install/);
     const detecting = inject.check(
       snapshot({ istio: { ...absent, detecting: true }, namespaceObject: namespace() }),
     );
@@ -86,7 +95,7 @@ describe("inject check", () => {
     assert.match(inject.check(snapshot()).detail, /does not exist/);
     const off = inject.check(snapshot({ namespaceObject: namespace({ "istio-injection": "disabled" }) }));
     assert.equal(off.state, "pending");
-    assert.match(off.fix ?? "", /--overwrite/);
+    assert.match(fixText(off.fix), /--overwrite/);
   });
 
   test("a label other than istio-injection=enabled does not count, even with istio.io/rev", () => {
@@ -111,7 +120,7 @@ describe("inject check", () => {
       check.detail,
       "2 pods have no sidecar: they started before the namespace was labelled; restart them",
     );
-    assert.equal(check.fix, "kubectl -n bookinfo rollout restart deployment ratings-v1 reviews-v2");
+    assert.equal(fixText(check.fix), "kubectl -n bookinfo rollout restart deployment ratings-v1 reviews-v2");
   });
 
   test("pods that opted out (sidecar.istio.io/inject=false) or are terminating do not count", () => {
@@ -159,7 +168,7 @@ describe("inject check", () => {
       check.detail,
       "1 pod has no sidecar: it started before the namespace was labelled; restart it",
     );
-    assert.match(check.fix ?? "", new RegExp(`delete pod ${orphan.metadata.name}$`));
+    assert.match(fixText(check.fix), new RegExp(`delete pod ${orphan.metadata.name}$`));
   });
 });
 
@@ -280,8 +289,8 @@ describe("a namespace this context may not read", () => {
       "6 Bookinfo pods without a sidecar, and namespace bookinfo cannot be read with this context to label it for injection",
     );
     assert.match(
-      without.fix ?? "",
-      /^ask your cluster admin to run kubectl label namespace bookinfo istio-injection=enabled, then restart the pods \(press r, or kubectl -n bookinfo rollout restart deployment /,
+      fixText(without.fix),
+      /^ask your cluster admin to run kubectl label namespace bookinfo istio-injection=enabled, then kubectl -n bookinfo rollout restart deployment /,
     );
   });
 

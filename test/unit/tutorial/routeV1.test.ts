@@ -5,6 +5,7 @@ import type { Sample, Snapshot } from "../../../source/model/snapshot.ts";
 import { missingSubsets, routeV1 } from "../../../source/tutorial/stages/routeV1.ts";
 import {
   failed,
+  fixText,
   istioDestinationRules,
   istioGatewayFile,
   istioVirtualServicesV1,
@@ -113,7 +114,7 @@ describe("route-v1 check", () => {
       "VirtualService productpage routes to subset v1 but no DestinationRule defines it: apply destination-rule-all.yaml first",
     );
     assert.equal(
-      check.fix,
+      fixText(check.fix),
       "kubectl -n bookinfo apply -f samples/bookinfo/networking/destination-rule-all.yaml",
     );
   });

@@ -2,8 +2,13 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { Snapshot } from "../../../source/model/snapshot.ts";
-import { STAGE_IDS } from "../../../source/tutorial/stage.ts";
-import { nextPendingStage, STAGES, stageById, stageChecks } from "../../../source/tutorial/stages.ts";
+import {
+  nextPendingStage,
+  STAGE_IDS,
+  STAGES,
+  stageById,
+  stageChecks,
+} from "../../../source/tutorial/lessons.ts";
 import {
   bookinfo,
   ingressPod,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { verify } from "../../../source/tutorial/stages/verify.ts";
-import { failed, istioGatewayFile, nodePortGateway, ok, snapshot } from "./fixtures.ts";
+import { failed, fixText, istioGatewayFile, nodePortGateway, ok, snapshot } from "./fixtures.ts";
 
 const [gatewayObject, gatewayRoutes] = istioGatewayFile("networking.istio.io/v1");
 const gatewayApplied = { gateways: [gatewayObject!], virtualServices: [gatewayRoutes!] };
@@ -51,7 +51,7 @@ describe("verify check", () => {
       );
       assert.equal(check.state, "failed");
       assert.equal(check.detail, `${what} (1 of 2 recent requests 200)`);
-      assert.match(check.fix ?? "", hint);
+      assert.match(fixText(check.fix), hint);
     });
   }
 
