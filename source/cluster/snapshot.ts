@@ -1,5 +1,5 @@
-import type { KubeObject, Pod } from "../model/kube.ts";
-import type { Snapshot } from "../model/snapshot.ts";
+import { reduceAll } from "../model/reduceSnapshot.ts";
+import { emptySnapshot, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
 import type { Cluster } from "./connect.ts";
 import { httpStatus } from "./errors.ts";
 import { ingressAddress } from "./ingress.ts";
@@ -14,9 +14,10 @@ export interface SnapshotOptions {
 
 /**
  * The namespace as it is now, in one round of parallel LISTs (the informers' own queries), for
- * `status`. Istio objects are listed at v1 at the same time as discovery runs; only a cluster
- * older than Istio 1.22 costs a second round. A cluster that does not answer fails within the
- * probe's 5 s, whatever the other requests are doing.
+ * `status`. The lists become the same events the tour's watches emit and are folded by the same
+ * reducer, so `status` and the tour see one truth. Istio objects are listed at v1 at the same
+ * time as discovery runs; only a cluster older than Istio 1.22 costs a second round. A cluster
+ * that does not answer fails within the probe's 5 s, whatever the other requests are doing.
  */
 export async function loadSnapshot(
   cluster: Cluster,
@@ -25,11 +26,10 @@ export async function loadSnapshot(
 ): Promise<Snapshot> {
   const { namespace } = target;
   const cancel = new AbortController();
-  const unreadable: Snapshot["unreadable"] = {};
-  const list = (query: ResourceQuery) =>
+  const list = (query: ResourceQuery): Promise<SnapshotEvent> =>
     listQuery(cluster, query, cancel.signal).then(
-      (result) => result.items,
-      (error: unknown) => {
+      (result): SnapshotEvent => ({ kind: "synced", resource: query.resource, objects: result.items }),
+      (error: unknown): SnapshotEvent => {
         const status = httpStatus(error);
         const explained = cluster.explain(error, {
           verb: "list",
@@ -37,8 +37,9 @@ export async function loadSnapshot(
           namespace: query.namespace,
         });
         if (query.essential || (status !== 403 && status !== 404)) throw explained;
-        if (status === 403) unreadable[query.resource] = explained.message;
-        return [] as KubeObject[];
+        return status === 403
+          ? { kind: "unreadable", resource: query.resource, reason: explained.message }
+          : { kind: "synced", resource: query.resource, objects: [] };
       },
     );
 
@@ -51,40 +52,19 @@ export async function loadSnapshot(
     ]);
     const istio = istioInfoFrom(facts);
     const version = istio.networkingVersion;
-    const [gateways, virtualServices, destinationRules] =
+    const istioLists =
       version === "v1"
         ? speculative
         : version
           ? await Promise.all(istioQueries(namespace, version).map(list))
-          : [[], [], []];
-    const [namespaces, pods, deployments, services, ingressPods, ingressServices] = core as [
-      KubeObject[],
-      Pod[],
-      KubeObject[],
-      KubeObject[],
-      Pod[],
-      KubeObject[],
-    ];
-    const ingressService = ingressServices[0] ?? null;
-    return {
-      context: target.context,
-      namespace,
-      server: target.server,
-      istio,
-      namespaceObject: namespaces[0] ?? null,
-      pods,
-      deployments,
-      services,
-      gateways: gateways ?? [],
-      virtualServices: virtualServices ?? [],
-      destinationRules: destinationRules ?? [],
-      ingressPods,
-      ingressService,
-      gateway: ingressAddress({ ingressService, ingressPods }, options.gatewayUrl),
-      samples: [],
-      now: Date.now(),
-      unreadable,
-    };
+          : [];
+    const listed = reduceAll(emptySnapshot(target.context, namespace, target.server), [
+      { kind: "istio", istio },
+      ...core,
+      ...istioLists,
+      { kind: "tick", now: Date.now() },
+    ]);
+    return reduceAll(listed, [{ kind: "gateway", gateway: ingressAddress(listed, options.gatewayUrl) }]);
   } finally {
     // The first failure decides; the requests still running are of no use any more.
     cancel.abort();

@@ -3,6 +3,8 @@ import { describe, test } from "node:test";
 import { applyManifest, labelNamespace } from "../../source/cluster/apply.ts";
 import { detectIstio } from "../../source/cluster/istio.ts";
 import { loadSnapshot } from "../../source/cluster/snapshot.ts";
+import { TourSession } from "../../source/engine/tourSession.ts";
+import { stageChecks } from "../../source/tutorial/lessons.ts";
 import { clusterFor, clusterTestbed, freshNamespace } from "./helpers.ts";
 
 const bed = clusterTestbed();
@@ -108,4 +110,45 @@ describe("loadSnapshot", () => {
       `loadSnapshot ${median(ours)} ms vs kubectl ${median(theirs)} ms`,
     );
   });
+});
+
+test("status's one round of lists and the tour's watches build the same snapshot", async () => {
+  const namespace = freshNamespace();
+  const cluster = tourIn(namespace);
+  await labelNamespace(cluster, namespace, { "istio-injection": "enabled" });
+  for (const file of ["bookinfo.yaml", "bookinfo-gateway.yaml", "destination-rule-all.yaml"]) {
+    await applyManifest(cluster, file, { namespace, networkingVersion: "v1" });
+  }
+  const session = await TourSession.open({ kubeconfig: bed.sandbox.kubeconfig, namespace });
+  try {
+    await session.start();
+    const listed = await loadSnapshot(tourIn(namespace));
+    const watched = session.snapshot();
+    const names = (s: typeof listed) => ({
+      namespace: s.namespaceObject?.metadata.name,
+      istio: s.istio,
+      ingressService: s.ingressService?.metadata.name,
+      gateway: s.gateway,
+      ...Object.fromEntries(
+        (
+          [
+            "pods",
+            "deployments",
+            "services",
+            "gateways",
+            "virtualServices",
+            "destinationRules",
+            "ingressPods",
+          ] as const
+        ).map((field) => [field, s[field].map((o) => o.metadata.name).sort()]),
+      ),
+    });
+    assert.deepEqual(names(watched), names(listed));
+    assert.deepEqual(
+      stageChecks(watched).map((r) => r.check.state),
+      stageChecks(listed).map((r) => r.check.state),
+    );
+  } finally {
+    await session.stop();
+  }
 });

@@ -1,9 +1,9 @@
 // The samples panel: codes, the reviews versions against the routing, latency.
 
-import { bar, type Distribution, distribution } from "../../model/distribution.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { padStart } from "../text.ts";
 import type { Theme, Tone } from "../theme.ts";
+import { bar, type Distribution, distribution } from "./distribution.ts";
 import { fit, type Line, seg, type ViewInput } from "./lines.ts";
 
 export function samplesLines(input: ViewInput, snapshot: Snapshot, width: number, budget: number): Line[] {

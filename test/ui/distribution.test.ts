@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { bar, distribution, reviewsRouting } from "../../../source/model/distribution.ts";
-import type { Sample } from "../../../source/model/snapshot.ts";
+import { reviewsRouting } from "../../source/model/reviewsRouting.ts";
+import type { Sample } from "../../source/model/snapshot.ts";
+import { bar, distribution } from "../../source/ui/view/distribution.ts";
 import {
   DEPLOYMENTS,
   failed,
@@ -11,7 +12,7 @@ import {
   pod,
   reviewsVirtualService,
   snapshot,
-} from "../tutorial/fixtures.ts";
+} from "../unit/tutorial/fixtures.ts";
 
 const times = (n: number, sample: () => Sample): Sample[] => Array.from({ length: n }, sample);
 const drs = istioDestinationRules("networking.istio.io/v1");
