@@ -4,7 +4,7 @@ import { summarizeSamples } from "../traffic/statistics.ts";
 import type { StageResult } from "../tutorial/lessons.ts";
 import type { StageState } from "../tutorial/stage.ts";
 
-/** The shape of `status -o json` (DESIGN.md, "Command-line contract"). */
+/** The shape of `status -o json` (the README's status section; docs/architecture.md for where it comes from). */
 export interface StatusReport {
   context: string;
   namespace: string;
