@@ -108,7 +108,8 @@ export function podCells(pod: Pod, now: number): string[] {
   }
 
   let restarts = all;
-  const initialized = status.conditions?.some((c) => c.type === "Initialized" && c.status === "True");
+  // The first Initialized condition decides (isPodInitializedConditionTrue), even if a later one says True.
+  const initialized = status.conditions?.find((c) => c.type === "Initialized")?.status === "True";
   if (!initializing || initialized) {
     restarts = { ...sidecars };
     let running = false;

@@ -162,3 +162,31 @@ test("deletion: Terminating unless finished, Unknown on a lost node", () => {
   done.metadata.deletionTimestamp = "2025-06-01T12:00:00Z";
   assert.equal(podPrinter.cells(done, NOW)[2], "Succeeded");
 });
+
+test("a failed init container counts only while the first Initialized condition is not True", () => {
+  const p = (conditions: { type: string; status: string }[]): Pod => ({
+    metadata: { name: "p" },
+    spec: { initContainers: [{ name: "a" }], containers: [{ name: "c" }] },
+    status: {
+      phase: "Running",
+      conditions,
+      initContainerStatuses: [
+        { name: "a", restartCount: 2, state: { terminated: { exitCode: 1, reason: "Error" } } },
+      ],
+      containerStatuses: [{ name: "c", ready: true, restartCount: 1, state: { running: {} } }],
+    },
+  });
+  const cells = (pod: Pod) => podPrinter.cells(pod, NOW).slice(1, 4);
+  // Initialized: the app's readiness and restarts show, under the init container's failure.
+  assert.deepEqual(cells(p([{ type: "Initialized", status: "True" }])), ["1/1", "Init:Error", "1"]);
+  // Only the first condition of a type is read, as the server's helper does.
+  assert.deepEqual(
+    cells(
+      p([
+        { type: "Initialized", status: "False" },
+        { type: "Initialized", status: "True" },
+      ]),
+    ),
+    ["0/1", "Init:Error", "2"],
+  );
+});
