@@ -157,6 +157,20 @@ export class RbacAuthorizer {
     return { error: `unsupported role reference kind: "${ref.kind}"` };
   }
 
+  /**
+   * The bindings looked at for `user` in `namespace` ("Kind/namespace/name"): those naming the
+   * user, its service account or one of its groups, found through the index, never by a scan.
+   */
+  candidateBindings(user: User, namespace: string): string[] {
+    const cluster = this.#clusterBindings.candidates(user).map((b) => `ClusterRoleBinding/${b.metadata.name}`);
+    const local = namespace
+      ? (this.#roleBindings.get(namespace)?.candidates(user) ?? []).map(
+          (b) => `RoleBinding/${namespace}/${b.metadata.name}`,
+        )
+      : [];
+    return [...cluster, ...local];
+  }
+
   /** Cluster-wide bindings first, then the namespace's, as the API server's rule resolver goes. */
   #visit(user: User, namespace: string, visit: Visitor): void {
     const scopes: [BindingIndex | undefined, string, string][] = [
