@@ -162,7 +162,9 @@ export class RbacAuthorizer {
    * user, its service account or one of its groups, found through the index, never by a scan.
    */
   candidateBindings(user: User, namespace: string): string[] {
-    const cluster = this.#clusterBindings.candidates(user).map((b) => `ClusterRoleBinding/${b.metadata.name}`);
+    const cluster = this.#clusterBindings
+      .candidates(user)
+      .map((b) => `ClusterRoleBinding/${b.metadata.name}`);
     const local = namespace
       ? (this.#roleBindings.get(namespace)?.candidates(user) ?? []).map(
           (b) => `RoleBinding/${namespace}/${b.metadata.name}`,

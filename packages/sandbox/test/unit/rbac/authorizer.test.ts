@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ObjectService } from "../../../src/api/objects.ts";
+import { findResource, type ResourceType } from "../../../src/api/resources.ts";
 import { validate } from "../../../src/api/validation.ts";
 import type { User } from "../../../src/auth/user.ts";
 import { type Controllers, startControllers } from "../../../src/controllers/index.ts";
@@ -21,19 +22,12 @@ import type { RoleObject } from "../../../src/rbac/policy.ts";
 import type { Attributes } from "../../../src/rbac/rules.ts";
 import { Store } from "../../../src/store/store.ts";
 
-const NAMESPACES = {
-  group: "",
-  versions: ["v1"],
-  plural: "namespaces",
-  singular: "namespace",
-  kind: "Namespace",
-  namespaced: false,
-};
+const NAMESPACES = findResource("", "v1", "namespaces") as ResourceType;
 
 function cluster() {
   const store = new Store();
   const objects = new ObjectService(store, [validate, rbacAdmission], (_b, a) => a);
-  const create = (r: typeof ROLES, o: KubeObject) =>
+  const create = (r: ResourceType, o: KubeObject) =>
     objects.create(r, o.metadata.namespace, o, { manager: "test" });
   for (const role of settleAggregation(defaultClusterRoles())) create(CLUSTER_ROLES, role);
   for (const binding of defaultClusterRoleBindings()) create(CLUSTER_ROLE_BINDINGS, binding);
@@ -90,7 +84,7 @@ describe("the default roles, aggregated", () => {
 describe("the RBAC authorizer", () => {
   const c = cluster();
   before(() => {
-    c.objects.create(NAMESPACES as typeof ROLES, undefined, ns("room-1"), { manager: "test" });
+    c.objects.create(NAMESPACES, undefined, ns("room-1"), { manager: "test" });
     c.create(ROLES, {
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: "Role",
@@ -167,7 +161,7 @@ describe("the RBAC authorizer", () => {
   it("finds a user's bindings through its index, never looking at anyone else's", () => {
     for (let i = 0; i < 300; i++) {
       const namespace = `crowd-${i}`;
-      c.objects.create(NAMESPACES as typeof ROLES, undefined, ns(namespace), { manager: "test" });
+      c.objects.create(NAMESPACES, undefined, ns(namespace), { manager: "test" });
       c.create(
         ROLE_BINDINGS,
         binding(
