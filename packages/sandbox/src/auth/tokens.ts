@@ -58,10 +58,14 @@ const claim = (o: KubeObject): ObjectClaim => ({ name: o.metadata.name ?? "", ui
 
 const issuers = new WeakMap<Store, ServiceAccountTokens>();
 
+/** Tokens whose signature was checked already, as the API server caches token authentication. */
+const VERIFIED_CACHE_SIZE = 4096;
+
 export class ServiceAccountTokens {
   readonly #privateKey: KeyObject;
   readonly #publicKey: KeyObject;
   readonly #keyId: string;
+  readonly #verified = new Map<string, TokenClaims>();
 
   /** The token signer of a store's cluster, with a key of its own made on first use. */
   static of(store: Store): ServiceAccountTokens {
@@ -144,6 +148,18 @@ export class ServiceAccountTokens {
   }
 
   #verifiedClaims(token: string): TokenClaims | undefined {
+    const cached = this.#verified.get(token);
+    if (cached) return cached;
+    const claims = this.#verify(token);
+    if (claims) {
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE)
+        this.#verified.delete(this.#verified.keys().next().value ?? "");
+      this.#verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  #verify(token: string): TokenClaims | undefined {
     const parts = token.split(".");
     if (parts.length !== 3) return undefined;
     const [header = "", payload = "", signature = ""] = parts;
