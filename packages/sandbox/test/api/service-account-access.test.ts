@@ -237,6 +237,46 @@ describe("an attendee's ServiceAccount token, limited by a Role to one namespace
     );
   });
 
+  test("a token bound to a pod names it, and ends when the pod is gone", async () => {
+    await ok(
+      admin,
+      "-n",
+      NS,
+      "run",
+      "shell",
+      "--image=busybox",
+      `--overrides={"spec":{"serviceAccountName":"${SA}"}}`,
+    );
+    const pod = env.sandbox.store.get("pods", NS, "shell");
+    const bound = await ok(
+      admin,
+      "-n",
+      NS,
+      "create",
+      "token",
+      SA,
+      "--bound-object-kind",
+      "Pod",
+      "--bound-object-name",
+      "shell",
+    );
+    const inPod = kubectlFor(kubeconfigFor(env, bound, "pod-bound.kubeconfig"));
+    const whoami = await ok(inPod, "auth", "whoami");
+    assert.match(whoami, /^Extra: authentication\.kubernetes\.io\/pod-name\s+\[shell\]$/m);
+    assert.match(
+      whoami,
+      new RegExp(`^Extra: authentication\\.kubernetes\\.io/pod-uid\\s+\\[${pod?.metadata.uid}\\]$`, "m"),
+    );
+    await fails(
+      admin,
+      ["-n", NS, "create", "token", "default", "--bound-object-kind", "Pod", "--bound-object-name", "shell"],
+      `error: failed to create token: cannot bind token for serviceaccount "default" to pod running with serviceaccount "${SA}"\n`,
+    );
+    assert.match(await ok(inPod, "get", "pods"), /^shell\s/m);
+    await ok(admin, "-n", NS, "delete", "pod", "shell", "--grace-period=0", "--force");
+    await fails(inPod, ["get", "pods"], "error: You must be logged in to the server (Unauthorized)\n");
+  });
+
   test("deleting the ServiceAccount ends its tokens, even once one of the same name is back", async () => {
     await ok(admin, "-n", NS, "delete", "serviceaccount", SA);
     const unauthorized = "error: You must be logged in to the server (Unauthorized)\n";
