@@ -5,6 +5,8 @@ import { recordUpdate } from "./api/patch.ts";
 import { findResourceByKind } from "./api/resources.ts";
 import { startApiServer } from "./api/server.ts";
 import { validate } from "./api/validation.ts";
+import { Authenticator, type StaticUser } from "./auth/authenticator.ts";
+import { PRIVILEGED_GROUP } from "./auth/user.ts";
 import { startControllers } from "./controllers/index.ts";
 import { sidecarInjection } from "./controllers/injection.ts";
 import { type DataPlane, startDataPlane } from "./dataplane/index.ts";
@@ -14,6 +16,17 @@ import type { KubeObject } from "./kube.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
 import { makeServingCertificates } from "./pki/certificates.ts";
 import { freeNodePorts } from "./ports.ts";
+import { rbacAdmission } from "./rbac/admission.ts";
+import { settleAggregation } from "./rbac/aggregation.ts";
+import { RbacAuthorizer } from "./rbac/authorizer.ts";
+import {
+  defaultClusterRoleBindings,
+  defaultClusterRoles,
+  gatewayApiClusterRoles,
+  istioClusterRoles,
+} from "./rbac/bootstrap.ts";
+import { RBAC_GROUP } from "./rbac/kinds.ts";
+import { startWorkshopGrant, workshopExtrasRole } from "./rbac/workshopGrant.ts";
 import { Store } from "./store/store.ts";
 
 export const ISTIO_VERSION = "1.28.1";
@@ -33,12 +46,16 @@ export interface SandboxOptions {
   istio?: boolean;
   /** Interval of watch bookmarks; tests shorten it. */
   bookmarkIntervalMs?: number;
+  /** The cluster's clock (timestamps, token lifetimes); tests move it forward to expire tokens. */
+  clock?: () => Date;
 }
 
 export interface Sandbox {
   server: string;
   kubeconfig: string;
+  /** Token of `bookinfo-admin`, in group system:masters: everything. */
   adminToken: string;
+  /** Token of `bookinfo-viewer`, bound to the `view` ClusterRole cluster-wide: reads, no writes. */
   viewerToken: string;
   /** Token of `bookinfo-workshop`: admin of namespace `workshop` (once it exists), nothing else. */
   workshopToken: string;
@@ -56,8 +73,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const [certificates, ports] = await Promise.all([makeServingCertificates(), freeNodePorts(3)]);
   const [httpNodePort, httpsNodePort, statusNodePort] = ports as [number, number, number];
 
-  const store = new Store();
-  const objects = new ObjectService(store, [applyDefaults, sidecarInjection, validate], recordUpdate);
+  const store = new Store(options.clock);
+  const objects = new ObjectService(
+    store,
+    [applyDefaults, sidecarInjection, validate, rbacAdmission],
+    recordUpdate,
+  );
   const cluster = istioSeedObjects({
     istioVersion: ISTIO_VERSION,
     httpNodePort,
@@ -66,22 +87,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     nodeName: SANDBOX_NODE,
   });
   seed(objects, options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]);
+  seed(objects, accessControl(options.istio !== false));
+  RbacAuthorizer.of(store);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
+  const stopWorkshopGrant = startWorkshopGrant(objects, WORKSHOP_NAMESPACE, WORKSHOP_USER);
   const dataPlane = await startDataPlane({ store, httpNodePort });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");
   const workshopToken = randomBytes(24).toString("hex");
+  // The sandbox's own users, as a token auth file lists them; what they may do comes from RBAC.
+  const staticTokens = new Map<string, StaticUser>([
+    [adminToken, { name: ADMIN_USER, groups: [PRIVILEGED_GROUP] }],
+    [viewerToken, { name: VIEWER_USER, groups: [] }],
+    [workshopToken, { name: WORKSHOP_USER, groups: [] }],
+  ]);
   const api = await startApiServer({
     objects,
     tls: certificates,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     pods: dataPlane,
-    users: new Map([
-      [adminToken, { name: "bookinfo-admin", canWrite: true }],
-      [viewerToken, { name: "bookinfo-viewer", canWrite: false }],
-      [workshopToken, { name: "bookinfo-workshop", canWrite: true, namespace: WORKSHOP_NAMESPACE }],
-    ]),
+    authenticator: new Authenticator(store, staticTokens),
   });
 
   let stopped = false;
@@ -107,6 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (stopped) return;
       stopped = true;
       await dataPlane.stop();
+      stopWorkshopGrant();
       controllers.stop();
       await api.close();
     },
@@ -120,6 +147,32 @@ function seed(objects: ObjectService, seedObjects: KubeObject[]): void {
       throw new Error(`the sandbox seed has an object of unserved kind ${object.apiVersion} ${object.kind}`);
     objects.create(resource, object.metadata.namespace, object, { manager: "sandbox-bootstrap" });
   }
+}
+
+const ADMIN_USER = "bookinfo-admin";
+const VIEWER_USER = "bookinfo-viewer";
+const WORKSHOP_USER = "bookinfo-workshop";
+
+/**
+ * RBAC as a new cluster has it (with Istio's user-facing roles when Istio is installed), plus
+ * the grants of the sandbox's viewer and workshop users. Aggregated roles start aggregated, as
+ * the controller would leave them a moment after start-up.
+ */
+function accessControl(istio: boolean): KubeObject[] {
+  const roles = settleAggregation([
+    ...defaultClusterRoles(),
+    ...(istio ? istioClusterRoles() : []),
+    ...gatewayApiClusterRoles(),
+    workshopExtrasRole(),
+  ]);
+  const viewer = {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: "ClusterRoleBinding",
+    metadata: { name: VIEWER_USER },
+    roleRef: { apiGroup: RBAC_GROUP, kind: "ClusterRole", name: "view" },
+    subjects: [{ kind: "User", apiGroup: RBAC_GROUP, name: VIEWER_USER }],
+  };
+  return [...roles, ...defaultClusterRoleBindings(), viewer];
 }
 
 /** What installing Istio added to the seed: istio-system and everything in it, and the injector. */

@@ -1,21 +1,19 @@
-import type { ObjectService } from "./objects.ts";
-import { findResource, type ResourceType } from "./resources.ts";
-import { forbidden, qualifiedResource, StatusError } from "./status.ts";
+// Every request is authorized before it is routed, as the API server's authorization filter
+// does: its path and method become the attributes RBAC reads (RequestInfo), members of
+// system:masters may do anything, and everyone else gets what their bindings grant, or a 403
+// worded as the API server words it.
 
-/** Who a bearer token belongs to, and what RBAC grants them. */
-export interface User {
-  name: string;
-  /** Whether the user may write, not only get, list and watch. */
-  canWrite: boolean;
-  /**
-   * Set for a user whose one grant is a RoleBinding to the built-in `admin` ClusterRole in
-   * this namespace, as a cluster admin sets up each attendee of a workshop: everything on
-   * namespaced resources there, get/list/watch of that Namespace object itself (the role
-   * aggregates `view`), nothing else. The binding lives in the namespace, so the grant exists
-   * only while the namespace does.
-   */
-  namespace?: string;
-}
+import type { User } from "../auth/user.ts";
+import { PRIVILEGED_GROUP } from "../auth/user.ts";
+import { type Decision, RbacAuthorizer } from "../rbac/authorizer.ts";
+import type { Attributes } from "../rbac/rules.ts";
+import type { Store } from "../store/store.ts";
+import type { ObjectService } from "./objects.ts";
+import type { ResourceType } from "./resources.ts";
+import { forbidden, StatusError } from "./status.ts";
+
+export type { User } from "../auth/user.ts";
+export type { Attributes } from "../rbac/rules.ts";
 
 /** What a resource request asks, in the API server's terms (its RequestInfo). */
 export interface ResourceAttributes {
@@ -26,61 +24,153 @@ export interface ResourceAttributes {
   name?: string;
 }
 
-const READ_VERBS = new Set(["get", "list", "watch"]);
+/** The union of the API server's authorizers: the privileged group, then RBAC. */
+export function decide(attributes: Attributes, store: Store): Decision {
+  if (attributes.user.groups.includes(PRIVILEGED_GROUP)) return { allowed: true, reason: "" };
+  return RbacAuthorizer.of(store).authorize(attributes);
+}
+
+/** Throws the API server's 403 for `attributes` unless they are allowed. */
+export function requireAllowed(attributes: Attributes, store: Store): void {
+  const decision = decide(attributes, store);
+  if (decision.allowed) return;
+  if (!attributes.resourceRequest) {
+    const reason = decision.reason ? `: ${decision.reason}` : "";
+    throw new StatusError(
+      403,
+      "Forbidden",
+      `forbidden: User "${attributes.user.name}" cannot ${attributes.verb} path "${attributes.path}"${reason}`,
+      {},
+    );
+  }
+  throw forbidden(
+    attributes.user.name,
+    attributes.verb,
+    { plural: attributes.resource, group: attributes.apiGroup },
+    attributes.namespace || undefined,
+    attributes.name || undefined,
+    attributes.subresource || undefined,
+    decision.reason,
+  );
+}
 
 /**
- * Throws the API server's 403 when `user` may not do this. The namespace of a request for a
- * Namespace object is its name, as in the API server's RequestInfo.
+ * Authorizes one resource request already parsed. The namespace of a request for a Namespace
+ * object is its name, as in the API server's RequestInfo.
  */
 export function authorize(user: User, request: ResourceAttributes, objects: ObjectService): void {
   const namespace =
     request.namespace ??
     (request.resource.plural === "namespaces" && !request.resource.group ? request.name : undefined);
-  if (!allowed(user, { ...request, namespace }, objects)) {
-    throw forbidden(user.name, request.verb, request.resource, namespace, request.name, request.subresource);
-  }
-}
-
-// system:basic-user, bound to every authenticated user: asking what you may do.
-const SELF_REVIEWS = new Set([
-  "selfsubjectaccessreviews.authorization.k8s.io",
-  "selfsubjectrulesreviews.authorization.k8s.io",
-  "selfsubjectreviews.authentication.k8s.io",
-]);
-
-function allowed(user: User, request: ResourceAttributes, objects: ObjectService): boolean {
-  if (request.verb === "create" && SELF_REVIEWS.has(qualifiedResource(request.resource))) return true;
-  if (!user.canWrite && !READ_VERBS.has(request.verb)) return false;
-  if (user.namespace === undefined) return true;
-  if (request.namespace !== user.namespace || !bindingExists(user.namespace, objects)) return false;
-  if (request.resource.namespaced) return true;
-  // `view`, aggregated into `admin`, reads namespaces and namespaces/status; bound in a
-  // namespace, that is reading this one, "an indicator of which namespaces you have access to".
-  return (
-    request.resource.plural === "namespaces" &&
-    !request.resource.group &&
-    (!request.subresource || request.subresource === "status") &&
-    READ_VERBS.has(request.verb)
+  requireAllowed(
+    {
+      user,
+      verb: request.verb,
+      resourceRequest: true,
+      apiGroup: request.resource.group,
+      resource: request.resource.plural,
+      subresource: request.subresource ?? "",
+      namespace: namespace ?? "",
+      name: request.name ?? "",
+      path: "",
+    },
+    objects.store,
   );
 }
 
-const namespaces = findResource("", "v1", "namespaces") as ResourceType;
+const TRUE_VALUES = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
-/** The RoleBinding lives in the namespace: there is none before the admin creates it. */
-const bindingExists = (namespace: string, objects: ObjectService): boolean =>
-  objects.find(namespaces, undefined, namespace) !== undefined;
+/** A path segment that can be an object name: not "." or "..", without "/" or "%". */
+export const isPathSegmentName = (name: string): boolean =>
+  name !== "." && name !== ".." && !name.includes("/") && !name.includes("%");
+
+/** `metadata.name=x` (or `==x`) among a field selector's terms. */
+function exactName(fieldSelector: string | null): string | undefined {
+  for (const term of (fieldSelector ?? "").split(",")) {
+    const match = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (match) return match[1];
+  }
+  return undefined;
+}
 
 /**
- * A path that is neither a resource nor discovery, from a user that RBAC grants no
- * non-resource URLs beyond system:discovery's: 403 as `forbidden: User "u" cannot get path "/x"`.
+ * A request's authorization attributes from its method, path and query, following the API
+ * server's RequestInfoFactory: `/api/v1/...` and `/apis/GROUP/VERSION/...` with at least a
+ * resource are resource requests; everything else (discovery documents included) is a
+ * non-resource path whose verb is the lower-cased method.
  */
-export function authorizePath(user: User, method: string, path: string): void {
-  if (user.namespace === undefined) return;
-  if (/^\/(api|apis|openapi)(\/|$)/.test(path)) return;
-  throw new StatusError(
-    403,
-    "Forbidden",
-    `forbidden: User "${user.name}" cannot ${method.toLowerCase()} path "${path}"`,
-    {},
-  );
+export function requestAttributes(
+  user: User,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+): Attributes {
+  const nonResource: Attributes = {
+    user,
+    verb: method.toLowerCase(),
+    resourceRequest: false,
+    apiGroup: "",
+    resource: "",
+    subresource: "",
+    namespace: "",
+    name: "",
+    path,
+  };
+  let parts = path.split("/").filter(Boolean).map(decodePart);
+  const prefix = parts[0];
+  if (parts.length < 3 || (prefix !== "api" && prefix !== "apis")) return nonResource;
+  let apiGroup = "";
+  parts = parts.slice(1);
+  if (prefix === "apis") {
+    if (parts.length < 3) return nonResource;
+    apiGroup = parts[0] ?? "";
+    parts = parts.slice(1);
+  }
+  parts = parts.slice(1); // the version
+
+  let verb: string;
+  if (parts[0] === "watch" || parts[0] === "proxy") {
+    verb = parts[0];
+    parts = parts.slice(1);
+  } else {
+    verb =
+      { POST: "create", GET: "get", HEAD: "get", PUT: "update", PATCH: "patch", DELETE: "delete" }[method] ??
+      "";
+  }
+
+  let namespace = "";
+  if (parts[0] === "namespaces" && parts.length > 1) {
+    namespace = parts[1] ?? "";
+    if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2] ?? "")) parts = parts.slice(2);
+  }
+  const resource = parts[0] ?? "";
+  let name = parts[1] ?? "";
+  const subresource = parts.length >= 3 && verb !== "proxy" ? (parts[2] ?? "") : "";
+
+  if (!name && verb === "get") {
+    verb = TRUE_VALUES.has(query.get("watch") ?? "") ? "watch" : "list";
+    const selected = exactName(query.get("fieldSelector"));
+    if (selected && isPathSegmentName(selected)) name = selected;
+  }
+  if (!name && verb === "delete") verb = "deletecollection";
+  return {
+    ...nonResource,
+    verb,
+    resourceRequest: true,
+    apiGroup,
+    resource,
+    subresource,
+    namespace,
+    name,
+    path,
+  };
+}
+
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

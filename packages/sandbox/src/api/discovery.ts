@@ -78,7 +78,19 @@ function resourceEntries(r: ResourceType) {
             verbs: ["create"],
           },
         ]
-      : [];
+      : r.kind === "ServiceAccount"
+        ? [
+            {
+              name: "serviceaccounts/token",
+              singularName: "",
+              namespaced: true,
+              group: "authentication.k8s.io",
+              version: "v1",
+              kind: "TokenRequest",
+              verbs: ["create"],
+            },
+          ]
+        : [];
   return [main, ...subs, ...extras];
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { load as loadYaml } from "js-yaml";
 import type { KubeObject } from "../kube.ts";
 import { toTable } from "../tables/index.ts";
-import { authorize, type User } from "./authorization.ts";
+import type { User } from "./authorization.ts";
 import { applyJsonPatch } from "./jsonPatch.ts";
 import type { DeleteOptions, ObjectService } from "./objects.ts";
 import { conflictMessage, jsonMergePatch, serverSideApply, strategicMergePatch } from "./patch.ts";
@@ -82,15 +82,11 @@ function parseSelectors(url: URL, r: ResourceType) {
 }
 
 export async function handleResource(ctx: RequestContext, request: ResourceRequest): Promise<void> {
-  const { req, url, objects, user } = ctx;
+  const { req, url, objects } = ctx;
   const r = request.resource;
   const watch = ["true", "1"].includes(url.searchParams.get("watch") ?? "");
+  // Authorized by the server, from the request's path and query, before it got here.
   const verb = verbOf(req.method ?? "GET", request, watch);
-  authorize(
-    user,
-    { verb, resource: r, namespace: request.namespace, name: request.name, subresource: request.subresource },
-    objects,
-  );
   const version = request.version;
   const manager =
     url.searchParams.get("fieldManager") ??
@@ -329,7 +325,7 @@ function parseBody(raw: string, yaml: boolean): unknown {
 /** Bodies the sandbox can decode. kubectl create sends protobuf and never retries as JSON. */
 const OBJECT_TYPES = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
 
-async function readObject(ctx: RequestContext): Promise<KubeObject> {
+export async function readObject(ctx: RequestContext): Promise<KubeObject> {
   const contentType = (ctx.req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
   if (isKubernetesProtobuf(contentType)) return decodeProtobufBody(await ctx.body());
   if (!OBJECT_TYPES.includes(contentType)) throw unsupportedMediaType(contentType, OBJECT_TYPES);

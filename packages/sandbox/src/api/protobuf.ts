@@ -9,16 +9,26 @@
 
 import type { KubeObject, ObjectMeta } from "../kube.ts";
 import {
+  ClusterRole,
+  ClusterRoleBinding,
   ConfigMap,
   Deployment,
   type Field,
+  LocalSubjectAccessReview,
   type MessageSchema,
   Namespace,
   Pod,
   ReplicaSet,
+  Role,
+  RoleBinding,
   Secret,
+  SelfSubjectAccessReview,
+  SelfSubjectReview,
+  SelfSubjectRulesReview,
   Service,
   ServiceAccount,
+  SubjectAccessReview,
+  TokenRequest,
 } from "./protobufSchemas.ts";
 
 export const KUBERNETES_PROTOBUF = "application/vnd.kubernetes.protobuf";
@@ -53,6 +63,16 @@ const KINDS = new Map<string, MessageSchema>([
   ["v1 Pod", Pod],
   ["apps/v1 Deployment", Deployment],
   ["apps/v1 ReplicaSet", ReplicaSet],
+  ["rbac.authorization.k8s.io/v1 Role", Role],
+  ["rbac.authorization.k8s.io/v1 ClusterRole", ClusterRole],
+  ["rbac.authorization.k8s.io/v1 RoleBinding", RoleBinding],
+  ["rbac.authorization.k8s.io/v1 ClusterRoleBinding", ClusterRoleBinding],
+  ["authentication.k8s.io/v1 TokenRequest", TokenRequest],
+  ["authentication.k8s.io/v1 SelfSubjectReview", SelfSubjectReview],
+  ["authorization.k8s.io/v1 SelfSubjectAccessReview", SelfSubjectAccessReview],
+  ["authorization.k8s.io/v1 SelfSubjectRulesReview", SelfSubjectRulesReview],
+  ["authorization.k8s.io/v1 SubjectAccessReview", SubjectAccessReview],
+  ["authorization.k8s.io/v1 LocalSubjectAccessReview", LocalSubjectAccessReview],
 ]);
 
 /** "apiVersion Kind" for every kind decodeKubernetesProtobuf understands. */

@@ -748,3 +748,108 @@ export const ReplicaSet = message("ReplicaSet", {
   ),
   3: msg("status", ReplicaSetStatus),
 });
+
+// ---- rbac/v1, authentication/v1, authorization/v1 (k8s.io/api generated.proto) ----
+// The typed clients behind `kubectl create role|rolebinding|clusterrole|clusterrolebinding`,
+// `kubectl create token` and `kubectl auth can-i|whoami` send these as protobuf.
+
+const PolicyRule = message("PolicyRule", {
+  1: strs("verbs"),
+  2: strs("apiGroups"),
+  3: strs("resources"),
+  4: strs("resourceNames"),
+  5: strs("nonResourceURLs"),
+});
+
+const RbacSubject = message("Subject", {
+  1: str("kind", KEEP),
+  2: str("apiGroup"),
+  3: str("name", KEEP),
+  4: str("namespace"),
+});
+
+const RoleRef = message("RoleRef", { 1: str("apiGroup", KEEP), 2: str("kind", KEEP), 3: str("name", KEEP) });
+
+export const Role = message("Role", { 1: msg("metadata", ObjectMeta), 2: msgs("rules", PolicyRule) });
+
+export const ClusterRole = message("ClusterRole", {
+  1: msg("metadata", ObjectMeta),
+  2: msgs("rules", PolicyRule),
+  3: msg("aggregationRule", message("AggregationRule", { 1: msgs("clusterRoleSelectors", LabelSelector) })),
+});
+
+const bindingFields = {
+  1: msg("metadata", ObjectMeta),
+  2: msgs("subjects", RbacSubject),
+  3: msg("roleRef", RoleRef),
+};
+export const RoleBinding = message("RoleBinding", bindingFields);
+export const ClusterRoleBinding = message("ClusterRoleBinding", bindingFields);
+
+const BoundObjectReference = message("BoundObjectReference", {
+  1: str("kind"),
+  2: str("apiVersion"),
+  3: str("name"),
+  4: str("uid"),
+});
+
+export const TokenRequest = message("TokenRequest", {
+  1: msg("metadata", ObjectMeta),
+  2: msg(
+    "spec",
+    message("TokenRequestSpec", {
+      1: strs("audiences"),
+      4: i64("expirationSeconds", KEEP),
+      3: msg("boundObjectRef", BoundObjectReference),
+    }),
+  ),
+});
+
+export const SelfSubjectReview = message("SelfSubjectReview", { 1: msg("metadata", ObjectMeta) });
+
+const ResourceAttributes = message("ResourceAttributes", {
+  1: str("namespace"),
+  2: str("verb"),
+  3: str("group"),
+  4: str("version"),
+  5: str("resource"),
+  6: str("subresource"),
+  7: str("name"),
+});
+
+const NonResourceAttributes = message("NonResourceAttributes", { 1: str("path"), 2: str("verb") });
+
+export const SelfSubjectAccessReview = message("SelfSubjectAccessReview", {
+  1: msg("metadata", ObjectMeta),
+  2: msg(
+    "spec",
+    message("SelfSubjectAccessReviewSpec", {
+      1: msg("resourceAttributes", ResourceAttributes),
+      2: msg("nonResourceAttributes", NonResourceAttributes),
+    }),
+  ),
+});
+
+export const SelfSubjectRulesReview = message("SelfSubjectRulesReview", {
+  1: msg("metadata", ObjectMeta),
+  2: msg("spec", message("SelfSubjectRulesReviewSpec", { 1: str("namespace") })),
+});
+
+// spec.extra (field 5) is left out: RBAC never reads a user's extra.
+const SubjectAccessReviewSpec = message("SubjectAccessReviewSpec", {
+  1: msg("resourceAttributes", ResourceAttributes),
+  2: msg("nonResourceAttributes", NonResourceAttributes),
+  3: str("user"),
+  4: strs("groups"),
+  6: str("uid"),
+});
+
+export const SubjectAccessReview = message("SubjectAccessReview", {
+  1: msg("metadata", ObjectMeta),
+  2: msg("spec", SubjectAccessReviewSpec),
+});
+
+export const LocalSubjectAccessReview = message("LocalSubjectAccessReview", {
+  1: msg("metadata", ObjectMeta),
+  2: msg("spec", SubjectAccessReviewSpec),
+});

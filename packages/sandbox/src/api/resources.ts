@@ -1,5 +1,6 @@
 import { istioNetworkingKinds } from "../istio/crds.ts";
 import type { KubeObject } from "../kube.ts";
+import { ACCESS_CONTROL_RESOURCES } from "../rbac/kinds.ts";
 import type { Store } from "../store/store.ts";
 
 /** One kind the sandbox API server serves, with what discovery and OpenAPI say about it. */
@@ -15,10 +16,12 @@ export interface ResourceType {
   subresources?: ("status" | "scale")[];
   /** Custom resources get merge patches from kubectl and reject strategic merge with 415. */
   custom?: boolean;
+  /** What the resource answers to, when not the full set: reviews are create-only. */
+  verbs?: string[];
 }
 
 const readWrite = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
-export const verbsOf = (_r: ResourceType): string[] => readWrite;
+export const verbsOf = (r: ResourceType): string[] => r.verbs ?? readWrite;
 
 /** Where the store keeps a kind: "pods", "deployments.apps", "gateways.networking.istio.io". */
 export const storageKey = (r: Pick<ResourceType, "plural" | "group">): string =>
@@ -107,6 +110,7 @@ export const RESOURCES: ResourceType[] = [
     namespaced: false,
     categories: ["api-extensions"],
   },
+  ...ACCESS_CONTROL_RESOURCES,
   ...istio,
 ];
 

@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { authorize, authorizePath, type User } from "./authorization.ts";
+import type { Duplex } from "node:stream";
+import type { Authenticator } from "../auth/authenticator.ts";
+import { asUser } from "../auth/requestUser.ts";
+import { answerSelfSubjectReview, isSelfSubjectReview } from "../auth/selfSubjectReview.ts";
+import { createServiceAccountToken } from "../auth/tokenRequest.ts";
+import { answerAccessReview, isAccessReview } from "../rbac/reviews.ts";
+import { requestAttributes, requireAllowed, type User } from "./authorization.ts";
 import {
   apiGroup,
   apiGroupList,
@@ -21,9 +27,9 @@ import {
   parseOpenApiPath,
 } from "./openapi.ts";
 import { type PodConnector, PortForwardServer } from "./portForward.ts";
-import { parseResourcePath } from "./request.ts";
+import { parseResourcePath, type ResourceRequest } from "./request.ts";
 import { servedByCrds } from "./resources.ts";
-import { internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
+import { internal, methodNotAllowed, pathNotFound, StatusError, tooLarge } from "./status.ts";
 
 /** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -31,8 +37,8 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 export interface ApiServerOptions {
   objects: ObjectService;
   tls: { certPem: string; keyPem: string };
-  /** Bearer token to user. */
-  users: Map<string, User>;
+  /** Who each request is from: bearer tokens, anonymous access, impersonation. */
+  authenticator: Authenticator;
   port?: number;
   /** How often watches that asked for bookmarks get one (a real server: about a minute). */
   bookmarkIntervalMs?: number;
@@ -46,9 +52,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-// Paths anyone may read without a token, as on clusters whose anonymous auth allows
-// system:public-info-viewer.
-const PUBLIC_PATHS = new Set(["/version", "/healthz", "/readyz", "/livez"]);
+const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/livez"]);
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const watches = new Set<() => void>();
@@ -64,9 +68,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   const portForwards = new PortForwardServer({ objects: options.objects, connector: options.pods });
-  server.on("upgrade", (req, socket, head) =>
-    portForwards.handleUpgrade(req, socket, head, authenticate(req, options.users)),
-  );
+  server.on("upgrade", (req, socket, head) => {
+    let user: User | undefined;
+    try {
+      user = options.authenticator.identify(req, new URL(req.url ?? "/", "https://sandbox").pathname);
+    } catch (error) {
+      // Unauthenticated: the port-forward server answers 401 itself. Impersonation refused: 403.
+      if (error instanceof StatusError && error.code !== 401) return refuseUpgrade(socket, error);
+    }
+    portForwards.handleUpgrade(req, socket, head, user);
+  });
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
   });
@@ -99,10 +110,26 @@ function sendJson(res: ServerResponse, code: number, body: unknown, contentType 
   res.end(text);
 }
 
-function authenticate(req: IncomingMessage, users: Map<string, User>): User | undefined {
-  const header = req.headers.authorization ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match ? users.get(match[1] ?? "") : undefined;
+function refuseUpgrade(socket: Duplex, status: StatusError): void {
+  const body = JSON.stringify(status.toStatus());
+  socket.end(
+    `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Kinds and subresources that are questions or actions, not stored objects. */
+function specialHandler(
+  request: ResourceRequest,
+): ((ctx: RequestContext, request: ResourceRequest) => Promise<void>) | undefined {
+  if (isAccessReview(request.resource)) return answerAccessReview;
+  if (isSelfSubjectReview(request)) return answerSelfSubjectReview;
+  if (
+    request.resource.kind === "ServiceAccount" &&
+    !request.resource.group &&
+    request.subresource === "token"
+  )
+    return createServiceAccountToken;
+  return undefined;
 }
 
 function bodyReader(req: IncomingMessage): () => Promise<Buffer> {
@@ -142,11 +169,16 @@ async function handle(
   const send = (code: number, body: unknown) => sendJson(res, code, body);
   try {
     const path = url.pathname.replace(/\/+$/, "") || "/";
-    const user = authenticate(req, options.users);
-    if (!user && !PUBLIC_PATHS.has(path)) throw unauthorized();
+    // Authentication, then authorization, then routing, as the API server's filters go: what RBAC
+    // denies is 403 even where nothing is served.
+    const user = options.authenticator.identify(req, path);
+    requireAllowed(
+      requestAttributes(user, req.method ?? "GET", path, url.searchParams),
+      options.objects.store,
+    );
 
     if (path === "/version") return send(200, SERVER_VERSION);
-    if (PUBLIC_PATHS.has(path)) {
+    if (HEALTH_PATHS.has(path)) {
       res.writeHead(200, {
         "Content-Type": "text/plain; charset=utf-8",
         "Cache-Control": "no-cache, private",
@@ -180,32 +212,16 @@ async function handle(
       if (!servedGroupVersion(parsed.group, parsed.version, served)) throw pathNotFound();
       return send(200, apiResourceList(parsed.group, parsed.version, served));
     }
-    if (parsed.kind === "unknownResource") {
-      // Authorization comes before routing: what RBAC denies is 403 even if nothing serves it.
-      const watch = ["true", "1"].includes(url.searchParams.get("watch") ?? "");
-      authorize(
-        user as User,
-        {
-          verb: verbOf(req.method ?? "GET", parsed, watch),
-          resource: {
-            group: parsed.group,
-            plural: parsed.plural,
-            namespaced: parsed.namespace !== undefined,
-          },
-          namespace: parsed.namespace,
-          name: parsed.name,
-          subresource: parsed.subresource,
-        },
-        options.objects,
-      );
-    }
-    if (parsed.kind === "other") authorizePath(user as User, req.method ?? "GET", path);
     if (parsed.kind !== "resource") throw pathNotFound();
+    const watch = ["true", "1"].includes(url.searchParams.get("watch") ?? "");
+    const { verbs } = parsed.request.resource;
+    if (verbs && !verbs.includes(verbOf(req.method ?? "GET", parsed.request, watch)))
+      throw methodNotAllowed();
     const ctx: RequestContext = {
       req,
       res,
       url,
-      user: user as User,
+      user,
       body: bodyReader(req),
       objects: options.objects,
       registerWatch: (stop) => {
@@ -215,7 +231,9 @@ async function handle(
       send,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
     };
-    await handleResource(ctx, parsed.request);
+    const special = specialHandler(parsed.request);
+    // The user travels with the request, for admission (RBAC's escalation checks) to see.
+    await asUser(user, () => (special ?? handleResource)(ctx, parsed.request));
   } catch (error) {
     const status = error instanceof StatusError ? error : internal((error as Error).message);
     if (status === error || !(error instanceof StatusError)) {

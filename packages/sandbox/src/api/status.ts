@@ -83,7 +83,10 @@ export const invalid = (r: ResourceType, name: string, causes: FieldCause[]) => 
   });
 };
 
-/** 403 as the API server words it; the message names the subresource, the details do not. */
+/**
+ * 403 as the API server words it; the message names the subresource, the details do not. The
+ * authorizer's reason, when it has one (RBAC's resolution errors), follows after a colon.
+ */
 export function forbidden(
   user: string,
   verb: string,
@@ -91,6 +94,7 @@ export function forbidden(
   namespace?: string,
   name?: string,
   subresource?: string,
+  reason?: string,
 ) {
   const subject = name ? `${qualifiedResource(r)} "${name}"` : qualifiedResource(r);
   const scope = namespace ? `in the namespace "${namespace}"` : "at the cluster scope";
@@ -98,7 +102,7 @@ export function forbidden(
   return new StatusError(
     403,
     "Forbidden",
-    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${r.group}" ${scope}`,
+    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${r.group}" ${scope}${reason ? `: ${reason}` : ""}`,
     detailsOf(r, name),
   );
 }

@@ -91,7 +91,12 @@ function specCauses(object: KubeObject): FieldCause[] {
 /** Refuses what a real API server refuses with 422, in its wording, for the kinds the tour touches. */
 export const validate: AdmissionPlugin = ({ operation, resource, object, old }) => {
   const name = object.metadata.name ?? "";
-  const causes = [...(operation === "CREATE" ? nameCauses(resource.kind, name) : []), ...specCauses(object)];
+  // RBAC names are path segments (system:basic-user); the RBAC admission plugin checks them.
+  const namedByPath = resource.group === "rbac.authorization.k8s.io";
+  const causes = [
+    ...(operation === "CREATE" && !namedByPath ? nameCauses(resource.kind, name) : []),
+    ...specCauses(object),
+  ];
   if (operation === "UPDATE" && old && resource.kind === "Deployment") {
     const before = JSON.stringify(obj(old.spec).selector);
     if (before !== JSON.stringify(obj(object.spec).selector)) {

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type { ObjectService } from "../api/objects.ts";
+import { startClusterRoleAggregation } from "../rbac/aggregation.ts";
 import { startDeploymentController } from "./deployments.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startGarbageCollector } from "./garbageCollector.ts";
@@ -32,7 +33,8 @@ export interface Controllers {
 
 /**
  * The sandbox's control loop: kube-controller-manager's deployment, replicaset, endpoints,
- * namespace, serviceaccount and garbage-collector controllers, the scheduler and one kubelet.
+ * namespace, serviceaccount, garbage-collector and clusterrole-aggregation controllers, the
+ * scheduler and one kubelet.
  * They react to store events only, so an idle cluster does no work.
  */
 export function startControllers(options: ControllerOptions): Controllers {
@@ -45,6 +47,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   startScheduler(rt);
   const pods = startKubelet(rt);
   startEndpointsController(rt);
+  startClusterRoleAggregation(rt);
   return {
     stop: () => rt.stop(),
     settled: () => rt.settled(),

@@ -14,6 +14,8 @@ import { namespacePrinter } from "./namespaces.ts";
 import { nodePrinter } from "./nodes.ts";
 import { podPrinter } from "./pods.ts";
 import { replicaSetPrinter } from "./replicasets.ts";
+import { roleBindingPrinter } from "./rolebindings.ts";
+import { rolePrinter } from "./roles.ts";
 import { serviceAccountPrinter } from "./serviceaccounts.ts";
 import { servicePrinter } from "./services.ts";
 import type { KindPrinter, Table, TableRow } from "./table.ts";
@@ -40,6 +42,10 @@ const printers = new Map<string, KindPrinter>([
   ["events", eventPrinter],
   ["customresourcedefinitions", customResourceDefinitionPrinter],
   ["mutatingwebhookconfigurations", mutatingWebhookPrinter],
+  ["roles", rolePrinter],
+  ["clusterroles", rolePrinter],
+  ["rolebindings", roleBindingPrinter],
+  ["clusterrolebindings", roleBindingPrinter],
   ...istioNetworkingKinds.map((kind) => [kind.plural, crdPrinter(tableColumns(kind))] as const),
 ]);
 

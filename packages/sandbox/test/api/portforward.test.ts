@@ -326,7 +326,10 @@ describe("a forward's two ends", () => {
     forwards = new PortForwardServer({ objects: t.env.sandbox.objects, connector });
     server = createServer();
     server.on("upgrade", (req, socket, head) =>
-      forwards.handleUpgrade(req, socket, head, { name: "test", canWrite: true }),
+      forwards.handleUpgrade(req, socket, head, {
+        name: "test",
+        groups: ["system:masters", "system:authenticated"],
+      }),
     );
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
