@@ -26,7 +26,7 @@ import {
   istioClusterRoles,
 } from "./rbac/bootstrap.ts";
 import { RBAC_GROUP } from "./rbac/kinds.ts";
-import { startWorkshopGrant, workshopExtrasRole } from "./rbac/workshopGrant.ts";
+import { startWorkshopGrant } from "./rbac/workshopGrant.ts";
 import { Store } from "./store/store.ts";
 
 export const ISTIO_VERSION = "1.28.1";
@@ -163,7 +163,6 @@ function accessControl(istio: boolean): KubeObject[] {
     ...defaultClusterRoles(),
     ...(istio ? istioClusterRoles() : []),
     ...gatewayApiClusterRoles(),
-    workshopExtrasRole(),
   ]);
   const viewer = {
     apiVersion: `${RBAC_GROUP}/v1`,

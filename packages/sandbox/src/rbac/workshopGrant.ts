@@ -1,31 +1,14 @@
 // The grant of the sandbox's workshop user, made the way a cluster admin's automation makes it for
-// each attendee of a workshop on a shared cluster: once the attendee's namespace exists, two
-// RoleBindings in it, to the built-in `admin` ClusterRole and to a ClusterRole with what the
-// lessons need beyond it (reading every kind there, and writing status and scale, with which
-// lessons pin a pod's or a deployment's state). A RoleBinding cannot exist before its namespace
-// and goes with it, so the user's rights appear with `kubectl create namespace workshop` and end
-// when it is deleted.
+// each attendee of a workshop on a shared cluster: once the attendee's namespace exists, a
+// RoleBinding in it to the built-in `admin` ClusterRole, nothing more. A RoleBinding cannot exist
+// before its namespace and goes with it, so the user's rights appear with
+// `kubectl create namespace workshop` and end when it is deleted.
 
 import type { ObjectService } from "../api/objects.ts";
 import { StatusError } from "../api/status.ts";
 import type { KubeObject } from "../kube.ts";
 import { RBAC_GROUP, ROLE_BINDINGS } from "./kinds.ts";
-import type { BindingObject, RoleObject } from "./policy.ts";
-
-export const WORKSHOP_EXTRAS_ROLE = "bookinfo-workshop-extras";
-
-/** The ClusterRole the workshop user gets next to `admin` in their namespace. */
-export function workshopExtrasRole(): RoleObject {
-  return {
-    apiVersion: `${RBAC_GROUP}/v1`,
-    kind: "ClusterRole",
-    metadata: { name: WORKSHOP_EXTRAS_ROLE },
-    rules: [
-      { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] },
-      { apiGroups: ["*"], resources: ["*/status", "*/scale"], verbs: ["get", "patch", "update"] },
-    ],
-  };
-}
+import type { BindingObject } from "./policy.ts";
 
 function binding(name: string, namespace: string, user: string, role: string): BindingObject {
   return {
@@ -41,10 +24,7 @@ function binding(name: string, namespace: string, user: string, role: string): B
 export function startWorkshopGrant(objects: ObjectService, namespace: string, user: string): () => void {
   const pending = new Set<NodeJS.Immediate>();
   const grant = () => {
-    for (const b of [
-      binding(user, namespace, user, "admin"),
-      binding(`${user}-extras`, namespace, user, WORKSHOP_EXTRAS_ROLE),
-    ]) {
+    for (const b of [binding(user, namespace, user, "admin")]) {
       try {
         if (!objects.find(ROLE_BINDINGS, namespace, b.metadata.name ?? ""))
           objects.create(ROLE_BINDINGS, namespace, b as KubeObject, { manager: "bookinfo-workshop-setup" });
