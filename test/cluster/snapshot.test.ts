@@ -73,43 +73,6 @@ describe("loadSnapshot", () => {
     ];
     assert.deepEqual(ours.sort(), listed.stdout.trim().split("\n").sort());
   });
-
-  test("answers at least as fast as kubectl listing the same kinds (in-process, medians of 5)", async () => {
-    const namespace = freshNamespace();
-    const cluster = tourIn(namespace);
-    await labelNamespace(cluster, namespace, {});
-    await applyManifest(cluster, "bookinfo.yaml", { namespace, networkingVersion: "v1" });
-    const time = async (run: () => Promise<unknown>) => {
-      const started = performance.now();
-      await run();
-      return performance.now() - started;
-    };
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      // A fresh connection each time, as a `status` process has.
-      const fresh = clusterFor(bed.sandbox, namespace);
-      ours.push(await time(() => loadSnapshot(fresh)));
-      await fresh.close();
-      theirs.push(
-        await time(() =>
-          bed.kubectl(
-            "-n",
-            namespace,
-            "get",
-            "pods,services,gateways,virtualservices,destinationrules",
-            "-o",
-            "json",
-          ),
-        ),
-      );
-    }
-    assert.ok(
-      median(ours) < 2 * median(theirs),
-      `loadSnapshot ${median(ours)} ms vs kubectl ${median(theirs)} ms`,
-    );
-  });
 });
 
 test("status's one round of lists and the tour's watches build the same snapshot", async () => {
