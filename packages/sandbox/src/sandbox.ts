@@ -7,9 +7,13 @@ import { startApiServer } from "./api/server.ts";
 import { validate } from "./api/validation.ts";
 import { startControllers } from "./controllers/index.ts";
 import { sidecarInjection } from "./controllers/injection.ts";
+import { customResourceAdmission } from "./crd/admission.ts";
+import { crdAdmission } from "./crd/definitions.ts";
 import { type DataPlane, startDataPlane } from "./dataplane/index.ts";
+import { gatewayApiBundle } from "./gatewayapi/bundle.ts";
 import { istioCrds } from "./istio/crds.ts";
 import { istioSeedObjects } from "./istio/seed.ts";
+import { istioValidation } from "./istio/validation.ts";
 import type { KubeObject } from "./kube.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
 import { makeServingCertificates } from "./pki/certificates.ts";
@@ -31,6 +35,11 @@ export interface SandboxOptions {
   namespace?: string;
   /** Whether the cluster has Istio (istio-system, its CRDs, the injector); default true. */
   istio?: boolean;
+  /**
+   * Whether the Gateway API CRDs (standard channel) are installed at start, as after
+   * `kubectl apply -f standard-install.yaml`; default false, as on a fresh cluster.
+   */
+  gatewayApi?: boolean;
   /** Interval of watch bookmarks; tests shorten it. */
   bookmarkIntervalMs?: number;
 }
@@ -57,7 +66,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const [httpNodePort, httpsNodePort, statusNodePort] = ports as [number, number, number];
 
   const store = new Store();
-  const objects = new ObjectService(store, [applyDefaults, sidecarInjection, validate], recordUpdate);
+  const objects = new ObjectService(
+    store,
+    [applyDefaults, crdAdmission, sidecarInjection, customResourceAdmission, validate, istioValidation],
+    recordUpdate,
+  );
   const cluster = istioSeedObjects({
     istioVersion: ISTIO_VERSION,
     httpNodePort,
@@ -65,7 +78,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     statusNodePort,
     nodeName: SANDBOX_NODE,
   });
-  seed(objects, options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]);
+  seed(objects, [
+    ...(options.gatewayApi ? gatewayApiBundle("standard") : []),
+    ...(options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]),
+  ]);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
   const dataPlane = await startDataPlane({ store, httpNodePort });
 
@@ -127,6 +143,7 @@ function isIstio(object: KubeObject): boolean {
   return (
     object.metadata.namespace === "istio-system" ||
     (object.kind === "Namespace" && object.metadata.name === "istio-system") ||
-    object.kind === "MutatingWebhookConfiguration"
+    object.kind === "MutatingWebhookConfiguration" ||
+    object.kind === "ValidatingWebhookConfiguration"
   );
 }
