@@ -8,6 +8,7 @@ import type { ResourceType } from "../api/resources.ts";
 import { badRequest, StatusError } from "../api/status.ts";
 import type { KubeObject } from "../kube.ts";
 import { pruneResource } from "../schema/prune.ts";
+import { goJson } from "../tables/generic.ts";
 import { versionOf } from "./catalog.ts";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -51,7 +52,8 @@ export function checkUndeclaredFields(
       `${kind} in version ${JSON.stringify(version)} cannot be handled as a ${r.kind}: ${strictError(paths)}`,
     );
   }
-  const patched = JSON.stringify(object);
+  // The server prints the patched object as encoding/json writes it: sorted keys, HTML-safe.
+  const patched = goJson(object);
   const detail = `Invalid value: ${JSON.stringify(patched)}: ${strictError(paths)}`;
   throw new StatusError(422, "Invalid", ` "" is invalid: patch: ${detail}`, {
     causes: [{ reason: "FieldValueInvalid", message: detail, field: "patch" }],
