@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { customResourceSchemas, metaSchemas } from "../crd/openapi.ts";
+import { builtinSchemasFor } from "./builtinSchemas.ts";
 import { groups, RESOURCES, type ResourceType, resourcesIn, type Served } from "./resources.ts";
 
 // kubectl (1.29+) validates an apply by finding, per kind, a PATCH operation that declares the
@@ -60,7 +61,9 @@ function buildDocument(group: string, version: string, served: Served) {
   const resources = resourcesIn(group, version, served);
   const paths = Object.assign({}, ...resources.map((r) => operations(r, version)));
   const custom = Object.assign({}, ...resources.map((r) => customResourceSchemas(r, version)));
-  const schemas = Object.keys(custom).length ? { ...custom, ...metaSchemas } : {};
+  const builtin = resources.some((r) => !r.custom) ? builtinSchemasFor(group, version) : {};
+  const own = { ...custom, ...builtin };
+  const schemas = Object.keys(own).length ? { ...own, ...metaSchemas } : {};
   const onlyCustom = resources.length > 0 && resources.every((r) => r.custom);
   return {
     openapi: "3.0.0",

@@ -47,6 +47,9 @@ export interface JSONSchemaProps {
   "x-kubernetes-list-map-keys"?: string[];
   "x-kubernetes-map-type"?: "atomic" | "granular";
   "x-kubernetes-validations"?: ValidationRule[];
+  /** Only in published OpenAPI documents, never in a CRD. */
+  $ref?: string;
+  "x-kubernetes-group-version-kind"?: { group: string; kind: string; version: string }[];
 }
 
 /** The schema that applies to the values of an object's keys not named in `properties`. */

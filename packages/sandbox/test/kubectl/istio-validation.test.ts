@@ -327,6 +327,19 @@ describe("kubectl explain", () => {
     assert.match(destination, /^ {2}host\t<string> -required-$/m);
     assert.match(destination, /^ {2}subset\t<string>$/m);
   });
+
+  test("prints the common built-in kinds, their nested types by name", async () => {
+    const pod = await ok("explain", "pod.spec");
+    assert.match(pod, /^FIELD: spec <PodSpec>$/m);
+    assert.match(pod, /^ {2}containers\t<\[\]Container> -required-$/m);
+    const deployment = await ok("explain", "deployment.spec");
+    assert.match(deployment, /^GROUP:\s+apps$/m);
+    assert.match(deployment, /^ {2}template\t<PodTemplateSpec> -required-$/m);
+    assert.match(deployment, /^ {2}selector\t<LabelSelector> -required-$/m);
+    const service = await ok("explain", "service.spec.ports");
+    assert.match(service, /^ {2}targetPort\t<IntOrString>$/m);
+    assert.match(service, /^ {2}port\t<integer> -required-$/m);
+  });
 });
 
 describe("without Istio's webhook", () => {
