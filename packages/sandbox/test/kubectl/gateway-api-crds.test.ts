@@ -99,6 +99,14 @@ describe("installing the Gateway API CRDs with kubectl apply (client-side)", () 
         new RegExp(`^customresourcedefinition\\.apiextensions\\.k8s\\.io/${crd} created$`, "m"),
       );
     }
+    const policies = await ok(kubectl, "get", "validatingadmissionpolicies");
+    assert.match(policies, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE$/m);
+    assert.match(policies, /^safe-upgrades\.gateway\.networking\.k8s\.io\s+2\s+<unset>\s+\d+s$/m);
+    const bindings = await ok(kubectl, "get", "validatingadmissionpolicybindings");
+    assert.match(
+      bindings,
+      /^safe-upgrades\.gateway\.networking\.k8s\.io\s+safe-upgrades\.gateway\.networking\.k8s\.io\s+<unset>\s+\d+s$/m,
+    );
   });
 
   test("kubectl get crd lists them and wait sees them established", async () => {
