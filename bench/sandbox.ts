@@ -138,7 +138,8 @@ async function memoryUnderPodUpdates(): Promise<{ at5k: number; at10k: number }>
 /** From a Gateway's API write until the node port accepts connections (and back on delete). */
 async function gatewayConfigLatency(): Promise<number[]> {
   const sandbox = await startSandbox({ speed: 50 });
-  const gateways = findResource("networking.istio.io", "v1", "gateways");
+  // Custom kinds are served from the CRDs in this sandbox's store.
+  const gateways = findResource("networking.istio.io", "v1", "gateways", sandbox.store);
   if (!gateways) throw new Error("gateways are not served");
   const port = sandbox.ingress.httpNodePort;
   const connects = () =>

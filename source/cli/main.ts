@@ -115,7 +115,11 @@ function program(): Command {
         .default(1, "1")
         .argParser(parseSpeed),
     )
-    .action(async (options: { kubeconfigOut?: string; speed: number }) => {
+    .option(
+      "--gateway-api",
+      "install the Gateway API CRDs (standard channel) at start, as after applying them",
+    )
+    .action(async (options: { kubeconfigOut?: string; speed: number; gatewayApi?: boolean }) => {
       const { runSandboxCommand } = await import("./sandboxCommand.ts");
       process.exitCode = await runSandboxCommand(options);
     });

@@ -7,6 +7,8 @@ import { UserError } from "./errors.ts";
 export interface SandboxCommandOptions {
   kubeconfigOut?: string;
   speed: number;
+  /** Install the Gateway API CRDs at start; a fresh cluster has none. */
+  gatewayApi?: boolean;
 }
 
 export function parseSpeed(text: string): number {
@@ -34,7 +36,10 @@ export async function runSandboxCommand(options: SandboxCommandOptions): Promise
   const path = resolve(options.kubeconfigOut ?? join(tmpdir(), `bookinfo-sandbox-${process.pid}.kubeconfig`));
   checkWritable(path);
   const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
-  const sandbox = await startEmbeddedSandbox({ speed: options.speed });
+  const sandbox = await startEmbeddedSandbox({
+    speed: options.speed,
+    gatewayApi: options.gatewayApi === true,
+  });
   try {
     writeFileSync(path, sandbox.kubeconfig, { mode: 0o600 });
   } catch (error) {

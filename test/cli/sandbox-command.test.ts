@@ -48,6 +48,27 @@ test("sandbox writes its kubeconfig, says where in one line, serves kubectl, and
   assert.ok(existsSync(file), "a kubeconfig the user asked for stays where they put it");
 });
 
+test("sandbox --gateway-api starts with the Gateway API CRDs installed and established", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
+  const file = join(dir, "sandbox.kubeconfig");
+  const sandbox = run(["sandbox", "--kubeconfig-out", file, "--gateway-api"]);
+  try {
+    await sandbox.firstLine;
+    const kubectl = kubectlFor(file);
+    const crd = await kubectl("get", "crd", "httproutes.gateway.networking.k8s.io", "-o", "name");
+    assert.equal(
+      crd.stdout.trim(),
+      "customresourcedefinition.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io",
+    );
+    const gateways = await kubectl("get", "gtw");
+    assert.equal(gateways.code, 0, gateways.stderr);
+    assert.match(gateways.stderr, /No resources found in default namespace/);
+  } finally {
+    sandbox.child.kill("SIGTERM");
+    await sandbox.exit;
+  }
+});
+
 test("sandbox refuses to overwrite a kubeconfig that is not its own", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
   const file = join(dir, "config");

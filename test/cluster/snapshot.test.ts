@@ -5,7 +5,7 @@ import { detectIstio } from "../../source/cluster/istio.ts";
 import { loadSnapshot } from "../../source/cluster/snapshot.ts";
 import { TourSession } from "../../source/engine/tourSession.ts";
 import { stageChecks } from "../../source/tutorial/lessons.ts";
-import { clusterFor, clusterTestbed, freshNamespace } from "./helpers.ts";
+import { clusterTestbed, freshNamespace } from "./helpers.ts";
 
 const bed = clusterTestbed();
 const tourIn = (namespace: string) => bed.tourIn(namespace);

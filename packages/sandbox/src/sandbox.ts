@@ -9,9 +9,13 @@ import { Authenticator, type StaticUser } from "./auth/authenticator.ts";
 import { PRIVILEGED_GROUP } from "./auth/user.ts";
 import { startControllers } from "./controllers/index.ts";
 import { sidecarInjection } from "./controllers/injection.ts";
+import { customResourceAdmission } from "./crd/admission.ts";
+import { crdAdmission } from "./crd/definitions.ts";
 import { type DataPlane, startDataPlane } from "./dataplane/index.ts";
+import { gatewayApiBundle } from "./gatewayapi/bundle.ts";
 import { istioCrds } from "./istio/crds.ts";
 import { istioSeedObjects } from "./istio/seed.ts";
+import { istioValidation } from "./istio/validation.ts";
 import type { KubeObject } from "./kube.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
 import { makeServingCertificates } from "./pki/certificates.ts";
@@ -44,6 +48,11 @@ export interface SandboxOptions {
   namespace?: string;
   /** Whether the cluster has Istio (istio-system, its CRDs, the injector); default true. */
   istio?: boolean;
+  /**
+   * Whether the Gateway API CRDs (standard channel) are installed at start, as after
+   * `kubectl apply -f standard-install.yaml`; default false, as on a fresh cluster.
+   */
+  gatewayApi?: boolean;
   /** Interval of watch bookmarks; tests shorten it. */
   bookmarkIntervalMs?: number;
   /** The cluster's clock (timestamps, token lifetimes); tests move it forward to expire tokens. */
@@ -76,7 +85,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const store = new Store(options.clock);
   const objects = new ObjectService(
     store,
-    [applyDefaults, sidecarInjection, validate, rbacAdmission],
+    [
+      applyDefaults,
+      crdAdmission,
+      sidecarInjection,
+      customResourceAdmission,
+      validate,
+      istioValidation,
+      rbacAdmission,
+    ],
     recordUpdate,
   );
   const cluster = istioSeedObjects({
@@ -86,7 +103,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     statusNodePort,
     nodeName: SANDBOX_NODE,
   });
-  seed(objects, options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]);
+  seed(objects, [
+    ...(options.gatewayApi ? gatewayApiBundle("standard") : []),
+    ...(options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]),
+  ]);
   seed(objects, accessControl(options.istio !== false));
   RbacAuthorizer.of(store);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
@@ -179,6 +199,7 @@ function isIstio(object: KubeObject): boolean {
   return (
     object.metadata.namespace === "istio-system" ||
     (object.kind === "Namespace" && object.metadata.name === "istio-system") ||
-    object.kind === "MutatingWebhookConfiguration"
+    object.kind === "MutatingWebhookConfiguration" ||
+    object.kind === "ValidatingWebhookConfiguration"
   );
 }

@@ -1,7 +1,8 @@
+import { subresourcesAt } from "../crd/catalog.ts";
 import {
-  ALL_SERVED,
   groups,
   groupVersion,
+  RESOURCES,
   type ResourceType,
   resourcesIn,
   type Served,
@@ -29,7 +30,7 @@ export function apiVersions(serverAddress: string) {
   };
 }
 
-export function apiGroupList(served: Served = ALL_SERVED) {
+export function apiGroupList(served: Served = RESOURCES) {
   return {
     kind: "APIGroupList",
     apiVersion: "v1",
@@ -42,11 +43,11 @@ export function apiGroup(name: string, versions: string[]) {
   return { kind: "APIGroup", apiVersion: "v1", name, versions: entries, preferredVersion: entries[0] };
 }
 
-export function findGroup(name: string, served: Served = ALL_SERVED) {
+export function findGroup(name: string, served: Served = RESOURCES) {
   return groups(served).find((g) => g.name === name);
 }
 
-function resourceEntries(r: ResourceType) {
+function resourceEntries(r: ResourceType, version: string) {
   const main = {
     name: r.plural,
     singularName: r.singular,
@@ -57,7 +58,7 @@ function resourceEntries(r: ResourceType) {
     ...(r.categories ? { categories: r.categories } : {}),
     storageVersionHash: Buffer.from(`${r.group}/${r.plural}`).toString("base64").slice(0, 11),
   };
-  const subs = (r.subresources ?? []).map((sub) => ({
+  const subs = subresourcesAt(r, version).map((sub) => ({
     name: `${r.plural}/${sub}`,
     singularName: "",
     namespaced: r.namespaced,
@@ -94,14 +95,69 @@ function resourceEntries(r: ResourceType) {
   return [main, ...subs, ...extras];
 }
 
-export function apiResourceList(group: string, version: string, served: Served = ALL_SERVED) {
+export function apiResourceList(group: string, version: string, served: Served = RESOURCES) {
   return {
     kind: "APIResourceList",
     apiVersion: "v1",
     groupVersion: groupVersion(group, version),
-    resources: resourcesIn(group, version, served).flatMap(resourceEntries),
+    resources: resourcesIn(group, version, served).flatMap((r) => resourceEntries(r, version)),
   };
 }
 
-export const servedGroupVersion = (group: string, version: string, served: Served = ALL_SERVED) =>
+export const servedGroupVersion = (group: string, version: string, served: Served = RESOURCES) =>
   resourcesIn(group, version, served).length > 0;
+
+/** What kubectl asks for first; without it in Accept, /api and /apis answer the legacy lists. */
+export const AGGREGATED_DISCOVERY = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+export const wantsAggregatedDiscovery = (accept: string | undefined): boolean =>
+  (accept ?? "")
+    .split(",")
+    .some(
+      (part) =>
+        /as=APIGroupDiscoveryList/.test(part) &&
+        /g=apidiscovery\.k8s\.io/.test(part) &&
+        /v=v2(;|$)/.test(part.replace(/\s/g, "")),
+    );
+
+type Entry = ReturnType<typeof resourceEntries>[number] & { group?: string; version?: string };
+
+/** One group/version of apidiscovery.k8s.io/v2, built from the same entries as the legacy list. */
+function aggregatedVersion(group: string, version: string, served: Served) {
+  const entries = resourcesIn(group, version, served).flatMap((r) => resourceEntries(r, version) as Entry[]);
+  const kindOf = (e: Entry) => ({ group: e.group ?? group, version: e.version ?? version, kind: e.kind });
+  const resources = entries
+    .filter((e) => !e.name.includes("/"))
+    .map((main) => {
+      const subresources = entries
+        .filter((e) => e.name.startsWith(`${main.name}/`))
+        .map((sub) => ({
+          subresource: sub.name.slice(main.name.length + 1),
+          responseKind: kindOf(sub),
+          verbs: sub.verbs,
+        }));
+      return {
+        resource: main.name,
+        responseKind: kindOf(main),
+        scope: main.namespaced ? "Namespaced" : "Cluster",
+        singularResource: main.singularName,
+        verbs: main.verbs,
+        ...("shortNames" in main && main.shortNames ? { shortNames: main.shortNames } : {}),
+        ...("categories" in main && main.categories ? { categories: main.categories } : {}),
+        ...(subresources.length ? { subresources } : {}),
+      };
+    });
+  return { version, resources, freshness: "Current" };
+}
+
+/** The APIGroupDiscoveryList of `/api` (the core group) or `/apis` (every named group). */
+export function aggregatedDiscovery(root: "/api" | "/apis", served: Served = RESOURCES) {
+  const items =
+    root === "/api"
+      ? [{ metadata: { creationTimestamp: null }, versions: [aggregatedVersion("", "v1", served)] }]
+      : groups(served).map((g) => ({
+          metadata: { name: g.name, creationTimestamp: null },
+          versions: g.versions.map((v) => aggregatedVersion(g.name, v, served)),
+        }));
+  return { kind: "APIGroupDiscoveryList", apiVersion: "apidiscovery.k8s.io/v2", metadata: {}, items };
+}

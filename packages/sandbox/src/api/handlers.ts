@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { load as loadYaml } from "js-yaml";
+import { subresourcesAt } from "../crd/catalog.ts";
+import {
+  addWarnings,
+  checkApplyBody,
+  checkUndeclaredFields,
+  fieldValidationOf,
+} from "../crd/fieldValidation.ts";
+import { customScale } from "../crd/scale.ts";
 import type { KubeObject } from "../kube.ts";
 import { toTable } from "../tables/index.ts";
 import type { User } from "./authorization.ts";
@@ -96,6 +104,8 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
   const { namespace, name, subresource } = request;
 
   if (subresource && !["status", "scale", "log"].includes(subresource)) throw notFound(r, name ?? "");
+  if (r.custom && subresource && !subresourcesAt(r, version).includes(subresource as "status"))
+    throw notFound(r, name ?? "");
   if (subresource === "log") return sendLog(ctx, request);
   if (subresource === "scale") return handleScale(ctx, request, manager);
 
@@ -108,7 +118,7 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
       return ctx.send(
         200,
         wantsTable(req)
-          ? toTable(r.plural, [object], Date.now(), object.metadata.resourceVersion ?? "")
+          ? toTable(r, [object], Date.now(), object.metadata.resourceVersion ?? "", version)
           : present(r, version, object),
       );
     }
@@ -116,12 +126,14 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
       if (name) throw methodNotAllowed();
       const body = await readObject(ctx);
       checkKind(r, body);
+      addWarnings(ctx.res, checkUndeclaredFields(r, body, fieldValidationOf(url), "write"));
       const created = objects.create(r, namespace, body, { manager, dryRun });
       return ctx.send(201, present(r, version, created));
     }
     case "update": {
       const body = await readObject(ctx);
       checkKind(r, body);
+      addWarnings(ctx.res, checkUndeclaredFields(r, body, fieldValidationOf(url), "write"));
       const updated = objects.update(r, namespace, name ?? "", body, { manager, dryRun, subresource });
       return ctx.send(200, present(r, version, updated));
     }
@@ -191,7 +203,7 @@ function list(ctx: RequestContext, request: ResourceRequest, watch: boolean): vo
         matches,
         present: (o) =>
           table
-            ? toTable(r.plural, [o], Date.now(), o.metadata.resourceVersion ?? "")
+            ? toTable(r, [o], Date.now(), o.metadata.resourceVersion ?? "", request.version)
             : present(r, request.version, o),
         resourceVersion: url.searchParams.get("resourceVersion") ?? undefined,
         bookmarks: url.searchParams.get("allowWatchBookmarks") === "true",
@@ -211,7 +223,7 @@ function list(ctx: RequestContext, request: ResourceRequest, watch: boolean): vo
   ctx.send(
     200,
     table
-      ? toTable(r.plural, selected, Date.now(), resourceVersion)
+      ? toTable(r, selected, Date.now(), resourceVersion, request.version)
       : listOf(r, request.version, selected, resourceVersion),
   );
 }
@@ -241,6 +253,7 @@ async function patch(
       throw badRequest("the apply body must be an object");
     checkKind(r, applied);
     applied.metadata ??= {};
+    checkApplyBody(r, applied);
     if (applied.metadata.name && applied.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`,
@@ -299,6 +312,7 @@ async function patch(
         ? jsonMergePatch(live, body)
         : strategicMergePatch(live, body, r.kind);
   }
+  addWarnings(ctx.res, checkUndeclaredFields(r, next as KubeObject, fieldValidationOf(url), "patch"));
   const updated = objects.update(
     r,
     request.namespace,
@@ -379,6 +393,7 @@ async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
 async function handleScale(ctx: RequestContext, request: ResourceRequest, manager: string): Promise<void> {
   const { objects, req } = ctx;
   const r = request.resource;
+  if (r.custom) return customScale(ctx, request, manager);
   if (!["Deployment", "ReplicaSet"].includes(r.kind)) throw notFound(r, request.name ?? "");
   const name = request.name ?? "";
   const current = objects.get(r, request.namespace, name);

@@ -298,7 +298,15 @@ export class ObjectService {
 
 /** Kinds whose API strategy keeps metadata.generation (pods and services do not, in 1.32). */
 const tracksGeneration = (r: ResourceType) =>
-  r.custom === true ||
-  ["Deployment", "ReplicaSet", "CustomResourceDefinition", "MutatingWebhookConfiguration"].includes(r.kind);
+  r.custom !== undefined ||
+  [
+    "Deployment",
+    "ReplicaSet",
+    "CustomResourceDefinition",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+  ].includes(r.kind);
 
 const scope = (r: ResourceType, namespace: string | undefined) => (r.namespaced ? namespace : undefined);

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { ALL_SERVED, groups, type ResourceType, resourcesIn, type Served } from "./resources.ts";
+import { customResourceSchemas, metaSchemas } from "../crd/openapi.ts";
+import { builtinSchemasFor } from "./builtinSchemas.ts";
+import { groups, RESOURCES, type ResourceType, resourcesIn, type Served } from "./resources.ts";
 
 // kubectl (1.29+) validates an apply by finding, per kind, a PATCH operation that declares the
 // fieldValidation parameter; then the server validates and no schema is needed client-side.
@@ -26,24 +28,60 @@ function operations(r: ResourceType, version: string) {
   };
 }
 
-export function openApiDocument(group: string, version: string, served: Served = ALL_SERVED) {
-  const paths = Object.assign({}, ...resourcesIn(group, version, served).map((r) => operations(r, version)));
+interface Published {
+  document: ReturnType<typeof buildDocument>;
+  hash: string;
+}
+
+// Documents only change when what is served changes, and the same served list is the same object.
+const published = new WeakMap<Served, Map<string, Published>>();
+
+function publish(group: string, version: string, served: Served): Published {
+  let byGv = published.get(served);
+  if (!byGv) {
+    byGv = new Map();
+    published.set(served, byGv);
+  }
+  const key = `${group}/${version}`;
+  let entry = byGv.get(key);
+  if (!entry) {
+    const document = buildDocument(group, version, served);
+    const hash = createHash("sha512")
+      .update(JSON.stringify(document))
+      .digest("hex")
+      .toUpperCase()
+      .slice(0, 64);
+    entry = { document, hash };
+    byGv.set(key, entry);
+  }
+  return entry;
+}
+
+function buildDocument(group: string, version: string, served: Served) {
+  const resources = resourcesIn(group, version, served);
+  const paths = Object.assign({}, ...resources.map((r) => operations(r, version)));
+  const custom = Object.assign({}, ...resources.map((r) => customResourceSchemas(r, version)));
+  const builtin = resources.some((r) => !r.custom) ? builtinSchemasFor(group, version) : {};
+  const own = { ...custom, ...builtin };
+  const schemas = Object.keys(own).length ? { ...own, ...metaSchemas } : {};
+  const onlyCustom = resources.length > 0 && resources.every((r) => r.custom);
   return {
     openapi: "3.0.0",
-    info: { title: "Kubernetes", version: "v1.32.4" },
+    info: onlyCustom
+      ? { title: "Kubernetes CRD Swagger", version: "v0.1.0" }
+      : { title: "Kubernetes", version: "v1.32.4" },
     paths,
-    components: { schemas: {} },
+    components: { schemas },
   };
 }
 
-const hashOf = (group: string, version: string, served: Served) =>
-  createHash("sha512")
-    .update(JSON.stringify(openApiDocument(group, version, served)))
-    .digest("hex")
-    .toUpperCase()
-    .slice(0, 64);
+export function openApiDocument(group: string, version: string, served: Served = RESOURCES) {
+  return publish(group, version, served).document;
+}
 
-export function openApiRoot(served: Served = ALL_SERVED) {
+const hashOf = (group: string, version: string, served: Served) => publish(group, version, served).hash;
+
+export function openApiRoot(served: Served = RESOURCES) {
   const entries: [string, { serverRelativeURL: string }][] = [];
   const add = (group: string, version: string) => {
     const path = docPath(group, version);
@@ -57,7 +95,7 @@ export function openApiRoot(served: Served = ALL_SERVED) {
 /** `api/v1` or `apis/apps/v1` to its group and version, if served. */
 export function parseOpenApiPath(
   path: string,
-  served: Served = ALL_SERVED,
+  served: Served = RESOURCES,
 ): { group: string; version: string } | undefined {
   const parts = path.split("/").filter(Boolean);
   const found =

@@ -1,4 +1,4 @@
-import { ALL_SERVED, findResource, type ResourceType, type Served } from "./resources.ts";
+import { findResource, RESOURCES, type ResourceType, type Served } from "./resources.ts";
 
 /** A request for objects, parsed from a Kubernetes REST path. */
 export interface ResourceRequest {
@@ -29,7 +29,7 @@ export type ParsedPath =
  * parts. A path under a known group/version naming an unknown resource is reported as such so
  * the caller can answer 404 the way the API server does.
  */
-export function parseResourcePath(pathname: string, served: Served = ALL_SERVED): ParsedPath {
+export function parseResourcePath(pathname: string, served: Served = RESOURCES): ParsedPath {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   let group: string;
   let version: string;

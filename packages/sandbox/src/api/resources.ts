@@ -1,7 +1,7 @@
-import { istioNetworkingKinds } from "../istio/crds.ts";
-import type { KubeObject } from "../kube.ts";
+import { type CustomResourceInfo, customResourcesOf } from "../crd/catalog.ts";
+import { sortVersions } from "../crd/versions.ts";
 import { ACCESS_CONTROL_RESOURCES } from "../rbac/kinds.ts";
-import type { Store } from "../store/store.ts";
+import { Store } from "../store/store.ts";
 
 /** One kind the sandbox API server serves, with what discovery and OpenAPI say about it. */
 export interface ResourceType {
@@ -14,8 +14,11 @@ export interface ResourceType {
   shortNames?: string[];
   categories?: string[];
   subresources?: ("status" | "scale")[];
-  /** Custom resources get merge patches from kubectl and reject strategic merge with 415. */
-  custom?: boolean;
+  /**
+   * Set for kinds a CustomResourceDefinition serves: its versions' schemas, columns and
+   * subresources. Custom resources get merge patches from kubectl and reject strategic merge.
+   */
+  custom?: CustomResourceInfo;
   /** What the resource answers to, when not the full set: reviews are create-only. */
   verbs?: string[];
 }
@@ -45,20 +48,20 @@ const core = (
   ...extra,
 });
 
-// Istio's kinds come from the same table as their CRDs, so discovery and CRDs agree.
-const istio: ResourceType[] = istioNetworkingKinds.map((k) => ({
-  group: k.group,
-  versions: [...k.versions],
-  plural: k.plural,
-  singular: k.singular,
-  kind: k.kind,
-  namespaced: true,
-  shortNames: [...k.shortNames],
-  categories: [...k.categories],
-  subresources: ["status"],
-  custom: true,
-}));
+const admissionRegistration = (plural: string, kind: string): ResourceType => ({
+  group: "admissionregistration.k8s.io",
+  versions: ["v1"],
+  plural,
+  singular: kind.toLowerCase(),
+  kind,
+  namespaced: false,
+  categories: ["api-extensions"],
+});
 
+/**
+ * The built-in kinds, always served. Custom resources are not listed here: they come from the
+ * CustomResourceDefinitions in the store (see servedResources).
+ */
 export const RESOURCES: ResourceType[] = [
   core("namespaces", "Namespace", false, { shortNames: ["ns"], subresources: ["status"] }),
   core("nodes", "Node", false, { shortNames: ["no"], subresources: ["status"] }),
@@ -101,71 +104,72 @@ export const RESOURCES: ResourceType[] = [
     categories: ["api-extensions"],
     subresources: ["status"],
   },
+  admissionRegistration("mutatingwebhookconfigurations", "MutatingWebhookConfiguration"),
+  admissionRegistration("validatingwebhookconfigurations", "ValidatingWebhookConfiguration"),
   {
-    group: "admissionregistration.k8s.io",
-    versions: ["v1"],
-    plural: "mutatingwebhookconfigurations",
-    singular: "mutatingwebhookconfiguration",
-    kind: "MutatingWebhookConfiguration",
-    namespaced: false,
-    categories: ["api-extensions"],
+    ...admissionRegistration("validatingadmissionpolicies", "ValidatingAdmissionPolicy"),
+    subresources: ["status"],
   },
+  admissionRegistration("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding"),
   ...ACCESS_CONTROL_RESOURCES,
-  ...istio,
 ];
 
-/** Whether a resource is served at a version right now. */
-export type Served = (r: ResourceType, version: string) => boolean;
-
-export const ALL_SERVED: Served = () => true;
-
-interface CrdShape {
-  spec?: { group?: string; names?: { plural?: string }; versions?: { name?: string; served?: boolean }[] };
-}
+/** What the API serves at one moment: the built-ins, then the custom kinds of established CRDs. */
+export type Served = readonly ResourceType[];
 
 /**
- * Custom resources are served only while their CustomResourceDefinition exists and serves the
- * version, as on a real cluster: delete Istio's CRDs and its kinds disappear from discovery.
+ * Everything a store's API server serves now. Without a store, the built-in kinds only. A custom
+ * kind never shadows a built-in one of the same group and plural.
  */
-export function servedByCrds(store: Store): Served {
-  return (r, version) => {
-    if (!r.custom) return true;
-    const crd = store.get(
-      "customresourcedefinitions.apiextensions.k8s.io",
-      undefined,
-      `${r.plural}.${r.group}`,
-    ) as (CrdShape & KubeObject) | undefined;
-    return crd?.spec?.versions?.some((v) => v.name === version && v.served !== false) ?? false;
-  };
+export function servedResources(from?: Store | Served): Served {
+  if (!from) return RESOURCES;
+  if (!(from instanceof Store)) return from;
+  const custom = customResourcesOf(from);
+  let served = combined.get(custom);
+  if (!served) {
+    const extra = custom.filter((c) => !RESOURCES.some((r) => r.group === c.group && r.plural === c.plural));
+    served = extra.length ? [...RESOURCES, ...extra] : RESOURCES;
+    combined.set(custom, served);
+  }
+  return served;
 }
 
-export function groups(served: Served = ALL_SERVED): { name: string; versions: string[] }[] {
+// The same custom kinds give the same list, so callers can cache what they derive from it.
+const combined = new WeakMap<readonly ResourceType[], Served>();
+
+export function groups(served: Served = RESOURCES): { name: string; versions: string[] }[] {
   const found = new Map<string, string[]>();
-  for (const r of RESOURCES) {
+  for (const r of served) {
     if (!r.group) continue;
     const known = found.get(r.group) ?? [];
-    for (const v of r.versions) if (served(r, v) && !known.includes(v)) known.push(v);
-    if (known.length) found.set(r.group, known);
+    for (const v of r.versions) if (!known.includes(v)) known.push(v);
+    found.set(r.group, known);
   }
-  return [...found].map(([name, versions]) => ({ name, versions }));
+  return [...found].map(([name, versions]) => ({ name, versions: sortVersions(versions) }));
 }
 
 export function findResource(
   group: string,
   version: string,
   plural: string,
-  served: Served = ALL_SERVED,
+  from?: Store | Served,
 ): ResourceType | undefined {
-  return RESOURCES.find(
-    (r) => r.group === group && r.plural === plural && r.versions.includes(version) && served(r, version),
+  return servedResources(from).find(
+    (r) => r.group === group && r.plural === plural && r.versions.includes(version),
   );
 }
 
-export function findResourceByKind(apiVersion: string, kind: string): ResourceType | undefined {
+export function findResourceByKind(
+  apiVersion: string,
+  kind: string,
+  from?: Store | Served,
+): ResourceType | undefined {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  return RESOURCES.find((r) => r.group === group && r.kind === kind && r.versions.includes(version ?? ""));
+  return servedResources(from).find(
+    (r) => r.group === group && r.kind === kind && r.versions.includes(version ?? ""),
+  );
 }
 
-export function resourcesIn(group: string, version: string, served: Served = ALL_SERVED): ResourceType[] {
-  return RESOURCES.filter((r) => r.group === group && r.versions.includes(version) && served(r, version));
+export function resourcesIn(group: string, version: string, served: Served = RESOURCES): ResourceType[] {
+  return served.filter((r) => r.group === group && r.versions.includes(version));
 }

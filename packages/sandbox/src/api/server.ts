@@ -9,6 +9,8 @@ import { createServiceAccountToken } from "../auth/tokenRequest.ts";
 import { answerAccessReview, isAccessReview } from "../rbac/reviews.ts";
 import { requestAttributes, requireAllowed, type User } from "./authorization.ts";
 import {
+  AGGREGATED_DISCOVERY,
+  aggregatedDiscovery,
   apiGroup,
   apiGroupList,
   apiResourceList,
@@ -16,6 +18,7 @@ import {
   findGroup,
   SERVER_VERSION,
   servedGroupVersion,
+  wantsAggregatedDiscovery,
 } from "./discovery.ts";
 import { handleResource, type RequestContext, verbOf } from "./handlers.ts";
 import type { ObjectService } from "./objects.ts";
@@ -28,7 +31,7 @@ import {
 } from "./openapi.ts";
 import { type PodConnector, PortForwardServer } from "./portForward.ts";
 import { parseResourcePath, type ResourceRequest } from "./request.ts";
-import { servedByCrds } from "./resources.ts";
+import { servedResources } from "./resources.ts";
 import { internal, methodNotAllowed, pathNotFound, StatusError, tooLarge } from "./status.ts";
 
 /** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
@@ -186,8 +189,11 @@ async function handle(
       res.end("ok");
       return;
     }
+    const served = servedResources(options.objects.store);
+    if ((path === "/api" || path === "/apis") && wantsAggregatedDiscovery(req.headers.accept)) {
+      return sendJson(res, 200, aggregatedDiscovery(path, served), AGGREGATED_DISCOVERY);
+    }
     if (path === "/api") return send(200, apiVersions(req.headers.host ?? "127.0.0.1"));
-    const served = servedByCrds(options.objects.store);
     if (path === "/apis") return send(200, apiGroupList(served));
     if (path === "/openapi/v3") return send(200, openApiRoot(served));
     if (path.startsWith("/openapi/v3/")) {

@@ -128,7 +128,8 @@ export function startGarbageCollector(rt: Runtime): void {
     ref: OwnerReference,
     namespace: string | undefined,
   ): { key: string; owner: KubeObject } | undefined | "unknown" {
-    const r = findResourceByKind(ref.apiVersion, ref.kind);
+    // Owners may be custom resources (a Gateway owns what its controller makes).
+    const r = findResourceByKind(ref.apiVersion, ref.kind, store);
     if (!r) return "unknown";
     const key = storageKey(r);
     const owner = store.get(key, r.namespaced ? namespace : undefined, ref.name);

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type { ObjectService } from "../api/objects.ts";
+import { startCrdController } from "../crd/controller.ts";
 import { startClusterRoleAggregation } from "../rbac/aggregation.ts";
 import { startDeploymentController } from "./deployments.ts";
 import { startEndpointsController } from "./endpoints.ts";
@@ -39,6 +40,7 @@ export interface Controllers {
  */
 export function startControllers(options: ControllerOptions): Controllers {
   const rt = new Runtime(options.objects, options.nodeName, options.speed);
+  startCrdController(rt);
   startNamespaceController(rt);
   startServiceAccountController(rt);
   startGarbageCollector(rt);

@@ -1,10 +1,9 @@
-import { RESOURCES, storageKey } from "../api/resources.ts";
+import { servedResources, storageKey } from "../api/resources.ts";
 import type { KubeObject } from "../kube.ts";
 import { CONTROLLER_MANAGER, KEY, NAMESPACES } from "./kinds.ts";
 import type { Runtime } from "./runtime.ts";
 import { canonicalJson } from "./templateHash.ts";
 
-const NAMESPACED = RESOURCES.filter((r) => r.namespaced);
 const FINALIZER = "kubernetes";
 
 interface NamespaceCondition {
@@ -105,7 +104,8 @@ export function startNamespaceController(rt: Runtime): void {
     if (!ns?.metadata.deletionTimestamp) return;
     const remaining = new Map<string, number>();
     const finalizers = new Map<string, number>();
-    for (const r of NAMESPACED) {
+    // Custom resources live in namespaces too, and go with them.
+    for (const r of servedResources(store).filter((served) => served.namespaced)) {
       const key = storageKey(r);
       for (const object of [...store.peek(key, name)]) {
         const objectName = object.metadata.name ?? "";

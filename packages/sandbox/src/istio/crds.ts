@@ -1,31 +1,44 @@
+import type { PrinterColumnSpec } from "../crd/types.ts";
 import type { KubeObject } from "../kube.ts";
+import { obj } from "../schema/build.ts";
+import type { JSONSchemaProps } from "../schema/types.ts";
+import { istioStatus } from "./schemas/common.ts";
+import { telemetrySpec, wasmPluginSpec } from "./schemas/extensions.ts";
+import {
+  destinationRuleSpec,
+  envoyFilterSpec,
+  gatewaySpec,
+  proxyConfigSpec,
+  serviceEntrySpec,
+  sidecarSpec,
+  virtualServiceSpec,
+  workloadEntrySpec,
+  workloadGroupSpec,
+} from "./schemas/networking.ts";
+import {
+  authorizationPolicySpec,
+  peerAuthenticationSpec,
+  requestAuthenticationSpec,
+} from "./schemas/security.ts";
 
-// The sandbox pretends to be a cluster with Istio installed. Real-cluster logic detects Istio
-// (and picks the apiVersion to write) by reading these CRDs, so their names, versions and
-// printer columns follow what a current Istio install registers.
+// The CustomResourceDefinitions a current Istio install registers (its crd-all), as data: names,
+// versions, printer columns and the spec schemas. The sandbox seeds them at start and serves
+// them through the same CRD machinery as any CRD a user applies; real-cluster logic detects
+// Istio (and picks the apiVersion to write) by reading them.
 
-export interface PrinterColumn {
-  name: string;
-  type: "string" | "integer" | "number" | "boolean" | "date";
-  jsonPath: string;
-  description?: string;
-  priority?: number;
-}
+export type PrinterColumn = PrinterColumnSpec;
 
-/** A custom kind the sandbox really serves (list, get, watch, apply, ...). */
 export interface IstioKind {
   group: string;
   kind: string;
-  listKind: string;
   plural: string;
-  singular: string;
   shortNames: string[];
-  categories: string[];
-  /** Served versions, preferred first, in the order Kubernetes' discovery ranks them. */
+  /** As the CRD lists them. */
   versions: string[];
   storageVersion: string;
-  /** Columns the CRD declares; empty means Kubernetes' default (Age only). */
+  /** Columns before Age (every Istio CRD ends with Age), or the full list when Age is not last. */
   printerColumns: PrinterColumn[];
+  spec: JSONSchemaProps;
 }
 
 export const ISTIO_NETWORKING_GROUP = "networking.istio.io";
@@ -34,147 +47,141 @@ export const AGE_COLUMN: PrinterColumn = {
   name: "Age",
   type: "date",
   jsonPath: ".metadata.creationTimestamp",
-  description: "Time since the object was created.",
+  description: "Time since the server created the object.",
 };
 
-const networkingCategories = ["istio-io", "networking-istio-io"];
-// Discovery lists GA before beta before alpha, and v1 has been the storage version since 1.27.
-const networkingVersions = ["v1", "v1beta1", "v1alpha3"];
+const column = (name: string, jsonPath: string, description: string): PrinterColumn => ({
+  name,
+  type: "string",
+  jsonPath,
+  description,
+});
 
-export const istioNetworkingKinds: readonly IstioKind[] = [
-  {
-    group: ISTIO_NETWORKING_GROUP,
-    kind: "Gateway",
-    listKind: "GatewayList",
-    plural: "gateways",
-    singular: "gateway",
-    shortNames: ["gw"],
-    categories: networkingCategories,
-    versions: networkingVersions,
-    storageVersion: "v1",
-    printerColumns: [],
-  },
-  {
-    group: ISTIO_NETWORKING_GROUP,
-    kind: "VirtualService",
-    listKind: "VirtualServiceList",
-    plural: "virtualservices",
-    singular: "virtualservice",
-    shortNames: ["vs"],
-    categories: networkingCategories,
-    versions: networkingVersions,
-    storageVersion: "v1",
-    printerColumns: [
-      {
-        name: "Gateways",
-        type: "string",
-        jsonPath: ".spec.gateways",
-        description: "Gateways (or the mesh) whose traffic these routes apply to.",
-      },
-      {
-        name: "Hosts",
-        type: "string",
-        jsonPath: ".spec.hosts",
-        description: "Destination hosts the routes are for.",
-      },
-      AGE_COLUMN,
-    ],
-  },
-  {
-    group: ISTIO_NETWORKING_GROUP,
-    kind: "DestinationRule",
-    listKind: "DestinationRuleList",
-    plural: "destinationrules",
-    singular: "destinationrule",
-    shortNames: ["dr"],
-    categories: networkingCategories,
-    versions: networkingVersions,
-    storageVersion: "v1",
-    printerColumns: [
-      {
-        name: "Host",
-        type: "string",
-        jsonPath: ".spec.host",
-        description: "The service these subsets and policies belong to.",
-      },
-      AGE_COLUMN,
-    ],
-  },
-];
+// networking.istio.io kinds are served in v1, v1alpha3 and v1beta1; v1 is stored since 1.27.
+const NETWORKING = ["v1", "v1alpha3", "v1beta1"];
+const SECURITY = ["v1", "v1beta1"];
 
-/** The columns a Table for this kind shows after NAME, with Kubernetes' default when none are declared. */
-export function tableColumns(kind: Pick<IstioKind, "printerColumns">): PrinterColumn[] {
-  return kind.printerColumns.length > 0 ? kind.printerColumns : [AGE_COLUMN];
-}
-
-/** Kinds that exist only as CRDs, so that listing CRDs looks like a real Istio install. */
-const unservedKinds: IstioKind[] = [
-  ...(
-    [
-      ["ServiceEntry", "serviceentries", ["se"]],
-      ["Sidecar", "sidecars", []],
-      ["WorkloadEntry", "workloadentries", ["we"]],
-      ["WorkloadGroup", "workloadgroups", ["wg"]],
-    ] as const
-  ).map(([kind, plural, shortNames]) =>
-    crdKind(ISTIO_NETWORKING_GROUP, kind, plural, [...shortNames], networkingVersions, "v1"),
-  ),
-  crdKind(ISTIO_NETWORKING_GROUP, "EnvoyFilter", "envoyfilters", [], ["v1alpha3"], "v1alpha3"),
-  crdKind(ISTIO_NETWORKING_GROUP, "ProxyConfig", "proxyconfigs", [], ["v1beta1"], "v1beta1"),
-  crdKind(
-    "security.istio.io",
-    "AuthorizationPolicy",
-    "authorizationpolicies",
-    ["ap"],
-    ["v1", "v1beta1"],
-    "v1",
-  ),
-  crdKind("security.istio.io", "PeerAuthentication", "peerauthentications", ["pa"], ["v1", "v1beta1"], "v1"),
-  crdKind(
-    "security.istio.io",
-    "RequestAuthentication",
-    "requestauthentications",
-    ["ra"],
-    ["v1", "v1beta1"],
-    "v1",
-  ),
-  crdKind("telemetry.istio.io", "Telemetry", "telemetries", ["telemetry"], ["v1", "v1alpha1"], "v1alpha1"),
-  crdKind("extensions.istio.io", "WasmPlugin", "wasmplugins", [], ["v1alpha1"], "v1alpha1"),
-];
-
-function crdKind(
-  group: string,
+const networking = (
   kind: string,
   plural: string,
   shortNames: string[],
-  versions: string[],
-  storageVersion: string,
-): IstioKind {
-  // Istio files each API group under its own category next to the shared "istio-io" one.
-  const groupCategory = `${group.split(".")[0]}-istio-io`;
-  return {
-    group,
-    kind,
-    listKind: `${kind}List`,
-    plural,
-    singular: kind.toLowerCase(),
-    shortNames,
-    categories: ["istio-io", groupCategory],
-    versions,
-    storageVersion,
-    printerColumns: [],
-  };
+  spec: JSONSchemaProps,
+  printerColumns: PrinterColumn[] = [AGE_COLUMN],
+): IstioKind => ({
+  group: ISTIO_NETWORKING_GROUP,
+  kind,
+  plural,
+  shortNames,
+  versions: NETWORKING,
+  storageVersion: "v1",
+  printerColumns,
+  spec,
+});
+
+export const istioKinds: readonly IstioKind[] = [
+  networking("Gateway", "gateways", ["gw"], gatewaySpec),
+  networking("VirtualService", "virtualservices", ["vs"], virtualServiceSpec, [
+    column("Gateways", ".spec.gateways", "The gateways and sidecars that apply these routes."),
+    column("Hosts", ".spec.hosts", "The destination hosts the routes are for."),
+    AGE_COLUMN,
+  ]),
+  networking("DestinationRule", "destinationrules", ["dr"], destinationRuleSpec, [
+    column("Host", ".spec.host", "The service the rule is for."),
+    AGE_COLUMN,
+  ]),
+  networking("ServiceEntry", "serviceentries", ["se"], serviceEntrySpec, [
+    column("Hosts", ".spec.hosts", "The hosts of the service."),
+    column("Location", ".spec.location", "Whether the service is outside the mesh or part of it."),
+    column("Resolution", ".spec.resolution", "How the endpoints of the hosts are found."),
+    AGE_COLUMN,
+  ]),
+  networking("Sidecar", "sidecars", [], sidecarSpec),
+  networking("WorkloadEntry", "workloadentries", ["we"], workloadEntrySpec, [
+    AGE_COLUMN,
+    column("Address", ".spec.address", "The address of the endpoint."),
+  ]),
+  networking("WorkloadGroup", "workloadgroups", ["wg"], workloadGroupSpec),
+  {
+    ...networking("EnvoyFilter", "envoyfilters", [], envoyFilterSpec),
+    versions: ["v1alpha3"],
+    storageVersion: "v1alpha3",
+  },
+  {
+    ...networking("ProxyConfig", "proxyconfigs", [], proxyConfigSpec),
+    versions: ["v1beta1"],
+    storageVersion: "v1beta1",
+  },
+  {
+    group: "security.istio.io",
+    kind: "AuthorizationPolicy",
+    plural: "authorizationpolicies",
+    shortNames: ["ap"],
+    versions: SECURITY,
+    storageVersion: "v1",
+    printerColumns: [column("Action", ".spec.action", "What matching requests get."), AGE_COLUMN],
+    spec: authorizationPolicySpec,
+  },
+  {
+    group: "security.istio.io",
+    kind: "PeerAuthentication",
+    plural: "peerauthentications",
+    shortNames: ["pa"],
+    versions: SECURITY,
+    storageVersion: "v1",
+    printerColumns: [column("Mode", ".spec.mtls.mode", "The mutual TLS mode of the workloads."), AGE_COLUMN],
+    spec: peerAuthenticationSpec,
+  },
+  {
+    group: "security.istio.io",
+    kind: "RequestAuthentication",
+    plural: "requestauthentications",
+    shortNames: ["ra"],
+    versions: SECURITY,
+    storageVersion: "v1",
+    printerColumns: [AGE_COLUMN],
+    spec: requestAuthenticationSpec,
+  },
+  {
+    group: "telemetry.istio.io",
+    kind: "Telemetry",
+    plural: "telemetries",
+    shortNames: ["telemetry"],
+    versions: ["v1", "v1alpha1"],
+    storageVersion: "v1alpha1",
+    printerColumns: [AGE_COLUMN],
+    spec: telemetrySpec,
+  },
+  {
+    group: "extensions.istio.io",
+    kind: "WasmPlugin",
+    plural: "wasmplugins",
+    shortNames: [],
+    versions: ["v1alpha1"],
+    storageVersion: "v1alpha1",
+    printerColumns: [AGE_COLUMN],
+    spec: wasmPluginSpec,
+  },
+];
+
+/** Istio files each kind under "istio-io" and its API group's own category. */
+export const categoriesOf = (group: string): string[] => ["istio-io", `${group.split(".")[0]}-istio-io`];
+
+function openAPIV3Schema(k: IstioKind): JSONSchemaProps {
+  // Istio's generator makes spec required when the spec itself has required fields.
+  const specRequired = (k.spec.required ?? []).length > 0;
+  return obj(undefined, { spec: k.spec, status: istioStatus }, specRequired ? { required: ["spec"] } : {});
 }
 
-function crdObject(k: IstioKind): KubeObject {
+export function istioCrd(k: IstioKind): KubeObject {
   const names = {
+    categories: categoriesOf(k.group),
     kind: k.kind,
-    listKind: k.listKind,
+    listKind: `${k.kind}List`,
     plural: k.plural,
-    singular: k.singular,
-    categories: [...k.categories],
     ...(k.shortNames.length > 0 ? { shortNames: [...k.shortNames] } : {}),
+    singular: k.kind.toLowerCase(),
   };
+  const schema = openAPIV3Schema(k);
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -187,44 +194,21 @@ function crdObject(k: IstioKind): KubeObject {
       group: k.group,
       names,
       scope: "Namespaced",
-      conversion: { strategy: "None" },
       versions: k.versions.map((name) => ({
+        additionalPrinterColumns: k.printerColumns.map((c) => ({ ...c })),
         name,
+        schema: { openAPIV3Schema: structuredClone(schema) },
         served: true,
         storage: name === k.storageVersion,
-        // The sandbox does not validate Istio specs; the real API server's structural schema
-        // would, but nothing in the tour depends on rejected fields.
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
         subresources: { status: {} },
-        ...(k.printerColumns.length > 0
-          ? { additionalPrinterColumns: k.printerColumns.map((c) => ({ ...c })) }
-          : {}),
       })),
-    },
-    status: {
-      acceptedNames: structuredClone(names),
-      conditions: [
-        {
-          type: "NamesAccepted",
-          status: "True",
-          reason: "NoConflicts",
-          message: "no conflicts found",
-        },
-        {
-          type: "Established",
-          status: "True",
-          reason: "InitialNamesAccepted",
-          message: "the initial names have been accepted",
-        },
-      ],
-      storedVersions: [k.storageVersion],
     },
   };
 }
 
 /** CustomResourceDefinition objects for every Istio kind a current install registers. */
 export function istioCrds(): KubeObject[] {
-  return [...istioNetworkingKinds, ...unservedKinds]
-    .map(crdObject)
+  return istioKinds
+    .map(istioCrd)
     .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
 }

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube.ts";
+import { istioValidatingWebhooks } from "./validation.ts";
 
 // What a fresh single-node cluster looks like right after `istioctl install` with the ingress
 // gateway exposed as a NodePort (the kind/minikube setup the tutorial's docs describe). The
@@ -456,6 +457,7 @@ export function istioSeedObjects(opts: IstioSeedOptions): KubeObject[] {
     ...ingressGateway(opts),
     ...configMaps(opts.istioVersion),
     injectorWebhook(),
+    ...istioValidatingWebhooks(installLabels("Pilot")),
   ];
 }
 

@@ -200,13 +200,30 @@ const byNamespaceAndName = (a: KubeObject, b: KubeObject) =>
 
 /** Everything but status and bookkeeping metadata counts as spec for generation. */
 function specChanged(before: KubeObject, after: KubeObject): boolean {
-  const strip = (o: KubeObject) => {
-    const { metadata: _m, status: _s, ...rest } = o;
-    return JSON.stringify(rest);
-  };
-  return strip(before) !== strip(after);
+  const { metadata: _bm, status: _bs, ...a } = before;
+  const { metadata: _am, status: _as, ...b } = after;
+  return !sameJson(a, b);
 }
 
 function sameContent(before: KubeObject, after: KubeObject): boolean {
-  return JSON.stringify(before) === JSON.stringify(after);
+  return sameJson(before, after);
+}
+
+/**
+ * JSON equality regardless of key order, as the API server compares encoded objects (its
+ * encoding sorts keys): a write that only reorders keys is no change. Undefined is absent.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
+    );
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+  if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
+  return keys.every((k) => Object.hasOwn(y, k) && sameJson(x[k], y[k]));
 }

@@ -1,14 +1,15 @@
 // `kubectl get` asks for meta.k8s.io/v1 Tables; this picks the printer a real API server would
 // use for a resource and wraps the rows the way the server does.
 
-import { istioNetworkingKinds, tableColumns } from "../istio/crds.ts";
+import type { ResourceType } from "../api/resources.ts";
+import type { PrinterColumnSpec } from "../crd/types.ts";
 import type { KubeObject } from "../kube.ts";
 import { configMapPrinter } from "./configmaps.ts";
 import { customResourceDefinitionPrinter } from "./customresourcedefinitions.ts";
 import { deploymentPrinter } from "./deployments.ts";
 import { endpointsPrinter } from "./endpoints.ts";
 import { eventPrinter } from "./events.ts";
-import { crdPrinter, genericPrinter } from "./generic.ts";
+import { crdPrinter, defaultPrinterColumns, genericPrinter } from "./generic.ts";
 import { mutatingWebhookPrinter } from "./mutatingwebhookconfigurations.ts";
 import { namespacePrinter } from "./namespaces.ts";
 import { nodePrinter } from "./nodes.ts";
@@ -19,6 +20,11 @@ import { rolePrinter } from "./roles.ts";
 import { serviceAccountPrinter } from "./serviceaccounts.ts";
 import { servicePrinter } from "./services.ts";
 import type { KindPrinter, Table, TableRow } from "./table.ts";
+import {
+  validatingAdmissionPolicyBindingPrinter,
+  validatingAdmissionPolicyPrinter,
+} from "./validatingadmissionpolicies.ts";
+import { validatingWebhookPrinter } from "./validatingwebhookconfigurations.ts";
 
 export type {
   ColumnDefinition,
@@ -46,21 +52,43 @@ const printers = new Map<string, KindPrinter>([
   ["clusterroles", rolePrinter],
   ["rolebindings", roleBindingPrinter],
   ["clusterrolebindings", roleBindingPrinter],
-  ...istioNetworkingKinds.map((kind) => [kind.plural, crdPrinter(tableColumns(kind))] as const),
+  ["validatingwebhookconfigurations", validatingWebhookPrinter],
+  ["validatingadmissionpolicies", validatingAdmissionPolicyPrinter],
+  ["validatingadmissionpolicybindings", validatingAdmissionPolicyBindingPrinter],
 ]);
 
-/** The printer for a resource (plural name, e.g. "pods"); NAME AGE for anything unknown. */
-export function printerFor(resource: string): KindPrinter {
-  return printers.get(resource) ?? genericPrinter;
+const customPrinters = new WeakMap<PrinterColumnSpec[], KindPrinter>();
+
+/** A custom resource's printer: its CRD version's additionalPrinterColumns, or Age alone. */
+function customPrinter(columns: PrinterColumnSpec[]): KindPrinter {
+  let printer = customPrinters.get(columns);
+  if (!printer) {
+    printer = crdPrinter(columns.length > 0 ? columns : defaultPrinterColumns);
+    customPrinters.set(columns, printer);
+  }
+  return printer;
+}
+
+/**
+ * The printer for a resource: a built-in kind's own (by plural, e.g. "pods"), a custom resource's
+ * columns at `version`, or NAME AGE for anything else.
+ */
+export function printerFor(resource: string | ResourceType, version?: string): KindPrinter {
+  if (typeof resource !== "string" && resource.custom) {
+    const columns = resource.custom.versions[version ?? ""]?.printerColumns;
+    return columns ? customPrinter(columns) : genericPrinter;
+  }
+  return printers.get(typeof resource === "string" ? resource : resource.plural) ?? genericPrinter;
 }
 
 export function toTable(
-  resource: string,
+  resource: string | ResourceType,
   objects: KubeObject[],
   now: number,
   resourceVersion: string,
+  version?: string,
 ): Table {
-  const printer = printerFor(resource);
+  const printer = printerFor(resource, version);
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { istioCrds, istioNetworkingKinds, tableColumns } from "../../src/istio/crds.ts";
+import { istioCrds } from "../../src/istio/crds.ts";
 import { bookinfoImage, istioSeedObjects } from "../../src/istio/seed.ts";
 import type { KubeObject } from "../../src/kube.ts";
 
@@ -57,6 +57,7 @@ interface CrdVersion {
   storage: boolean;
   schema: { openAPIV3Schema: Record<string, unknown> };
   additionalPrinterColumns?: { name: string; type: string; jsonPath: string }[];
+  subresources?: Record<string, unknown>;
 }
 interface Crd extends KubeObject {
   spec: {
@@ -328,7 +329,7 @@ describe("istioCrds", () => {
   const crds = istioCrds() as Crd[];
   const byName = new Map(crds.map((c) => [c.metadata.name, c]));
 
-  test("registers the networking kinds and the rest of a current install", () => {
+  test("registers every kind of a current install, each with one storage version and a real schema", () => {
     for (const name of [
       "gateways.networking.istio.io",
       "virtualservices.networking.istio.io",
@@ -356,15 +357,19 @@ describe("istioCrds", () => {
       assert.ok(c.spec.names.categories.includes("istio-io"));
       assert.equal(c.spec.versions.filter((v) => v.storage).length, 1, `${c.metadata.name} has one storage`);
       for (const v of c.spec.versions) {
-        assert.deepEqual(v.schema.openAPIV3Schema, {
-          type: "object",
-          "x-kubernetes-preserve-unknown-fields": true,
-        });
+        const schema = v.schema.openAPIV3Schema as { type: string; properties: Record<string, any> };
+        assert.equal(schema.type, "object");
+        // The spec is declared field by field (so unknown fields are pruned); status is open.
+        assert.equal(schema.properties.spec.type, "object");
+        assert.ok(Object.keys(schema.properties.spec.properties).length > 0, c.metadata.name);
+        assert.equal(schema.properties.spec["x-kubernetes-preserve-unknown-fields"], undefined);
+        assert.equal(schema.properties.status["x-kubernetes-preserve-unknown-fields"], true);
+        assert.deepEqual(v.subresources, { status: {} });
       }
     }
   });
 
-  test("serves v1 (storage), v1beta1 and v1alpha3 for gateways, virtualservices and destinationrules", () => {
+  test("serves v1 (storage), v1alpha3 and v1beta1 for gateways, virtualservices and destinationrules", () => {
     for (const [plural, short] of [
       ["gateways", "gw"],
       ["virtualservices", "vs"],
@@ -376,8 +381,8 @@ describe("istioCrds", () => {
         crd.spec.versions.map((v) => [v.name, v.served, v.storage]),
         [
           ["v1", true, true],
-          ["v1beta1", true, false],
           ["v1alpha3", true, false],
+          ["v1beta1", true, false],
         ],
       );
       assert.deepEqual(crd.spec.names.shortNames, [short]);
@@ -385,29 +390,34 @@ describe("istioCrds", () => {
     }
   });
 
-  test("declares the printer columns kubectl shows for VirtualService and DestinationRule", () => {
+  test("declares the printer columns kubectl shows for each kind", () => {
     const columns = (name: string) =>
-      byName
-        .get(name)
-        ?.spec.versions.map((v) => (v.additionalPrinterColumns ?? []).map((c) => [c.name, c.jsonPath]));
-    const vs = [
+      byName.get(name)?.spec.versions[0]?.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath]);
+    const age = ["Age", ".metadata.creationTimestamp"];
+    assert.deepEqual(columns("virtualservices.networking.istio.io"), [
       ["Gateways", ".spec.gateways"],
       ["Hosts", ".spec.hosts"],
-      ["Age", ".metadata.creationTimestamp"],
-    ];
-    assert.deepEqual(columns("virtualservices.networking.istio.io"), [vs, vs, vs]);
-    const dr = [
-      ["Host", ".spec.host"],
-      ["Age", ".metadata.creationTimestamp"],
-    ];
-    assert.deepEqual(columns("destinationrules.networking.istio.io"), [dr, dr, dr]);
-    assert.deepEqual(columns("gateways.networking.istio.io"), [[], [], []]);
+      age,
+    ]);
+    assert.deepEqual(columns("destinationrules.networking.istio.io"), [["Host", ".spec.host"], age]);
+    assert.deepEqual(columns("gateways.networking.istio.io"), [age]);
+    assert.deepEqual(columns("serviceentries.networking.istio.io"), [
+      ["Hosts", ".spec.hosts"],
+      ["Location", ".spec.location"],
+      ["Resolution", ".spec.resolution"],
+      age,
+    ]);
+    assert.deepEqual(columns("workloadentries.networking.istio.io"), [age, ["Address", ".spec.address"]]);
+    assert.deepEqual(columns("authorizationpolicies.security.istio.io"), [["Action", ".spec.action"], age]);
+    assert.deepEqual(columns("peerauthentications.security.istio.io"), [["Mode", ".spec.mtls.mode"], age]);
   });
 
   test("keeps older-only kinds on their own versions", () => {
     const versions = (name: string) => byName.get(name)?.spec.versions.map((v) => v.name);
     assert.deepEqual(versions("envoyfilters.networking.istio.io"), ["v1alpha3"]);
+    assert.deepEqual(versions("proxyconfigs.networking.istio.io"), ["v1beta1"]);
     assert.deepEqual(versions("authorizationpolicies.security.istio.io"), ["v1", "v1beta1"]);
+    assert.deepEqual(versions("telemetries.telemetry.istio.io"), ["v1", "v1alpha1"]);
     assert.ok(
       byName
         .get("authorizationpolicies.security.istio.io")
@@ -415,36 +425,13 @@ describe("istioCrds", () => {
     );
   });
 
-  test("istioNetworkingKinds agrees with the CRD objects", () => {
-    assert.deepEqual(
-      istioNetworkingKinds.map((k) => k.plural),
-      ["gateways", "virtualservices", "destinationrules"],
-    );
-    for (const k of istioNetworkingKinds) {
-      const crd = byName.get(`${k.plural}.${k.group}`);
-      assert.ok(crd);
-      assert.equal(crd.spec.names.kind, k.kind);
-      assert.equal(crd.spec.names.singular, k.singular);
-      assert.deepEqual(crd.spec.names.shortNames, k.shortNames);
-      assert.deepEqual(
-        crd.spec.versions.map((v) => v.name),
-        k.versions,
-      );
-      assert.equal(crd.spec.versions.find((v) => v.storage)?.name, k.storageVersion);
-    }
-  });
-
-  test("tableColumns falls back to Age when a kind declares none", () => {
-    const [gateway, vs] = istioNetworkingKinds;
-    assert.ok(gateway && vs);
-    assert.deepEqual(
-      tableColumns(gateway).map((c) => c.name),
-      ["Age"],
-    );
-    assert.deepEqual(
-      tableColumns(vs).map((c) => c.name),
-      ["Gateways", "Hosts", "Age"],
-    );
+  test("marks spec required only where the spec has required fields of its own", () => {
+    const required = (name: string) =>
+      (byName.get(name)?.spec.versions[0]?.schema.openAPIV3Schema as { required?: string[] } | undefined)
+        ?.required;
+    assert.deepEqual(required("destinationrules.networking.istio.io"), ["spec"]);
+    assert.deepEqual(required("wasmplugins.extensions.istio.io"), ["spec"]);
+    assert.equal(required("virtualservices.networking.istio.io"), undefined);
   });
 
   test("returns fresh objects each call", () => {
@@ -455,7 +442,6 @@ describe("istioCrds", () => {
     categoriesOf(a).push("mutated");
     assert.ok(categoriesOf(a).includes("mutated"));
     assert.ok(!categoriesOf(b).includes("mutated"));
-    assert.ok(!istioNetworkingKinds.some((k) => k.categories.includes("mutated")));
   });
 });
 

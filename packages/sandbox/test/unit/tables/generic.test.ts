@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  crdPrinter,
-  genericPrinter,
-  goJson,
-  goText,
-  lookup,
-  parseJsonPath,
-} from "../../../src/tables/generic.ts";
+import { crdPrinter, genericPrinter, goJson, goText } from "../../../src/tables/generic.ts";
 
 const NOW = Date.parse("2025-06-01T12:00:00Z");
 
@@ -86,6 +79,27 @@ describe("crdPrinter", () => {
     };
     assert.deepEqual(printer.cells(object, NOW), ["x", 2, 0.5, true, "<invalid>", null]);
   });
+
+  test("Gateway API columns: the first address and a condition's status by filter", () => {
+    const gateway = crdPrinter([
+      { name: "Class", type: "string", jsonPath: ".spec.gatewayClassName" },
+      { name: "Address", type: "string", jsonPath: ".status.addresses[*].value" },
+      { name: "Programmed", type: "string", jsonPath: '.status.conditions[?(@.type=="Programmed")].status' },
+    ]);
+    const object = {
+      metadata: { name: "bookinfo-gateway" },
+      spec: { gatewayClassName: "istio" },
+      status: {
+        addresses: [{ value: "127.0.0.1" }, { value: "10.96.0.7" }],
+        conditions: [
+          { type: "Accepted", status: "True" },
+          { type: "Programmed", status: "False" },
+        ],
+      },
+    };
+    assert.deepEqual(gateway.cells(object, NOW), ["bookinfo-gateway", "istio", "127.0.0.1", "False"]);
+    assert.deepEqual(gateway.cells({ metadata: { name: "g" }, spec: {} }, NOW), ["g", null, null, null]);
+  });
 });
 
 test("genericPrinter is NAME AGE", () => {
@@ -100,29 +114,6 @@ test("genericPrinter is NAME AGE", () => {
     ),
     ["bookinfo-gateway", "60m"],
   );
-});
-
-describe("jsonPath", () => {
-  test("parses dotted paths, indices, braces and escaped dots", () => {
-    assert.deepEqual(parseJsonPath(".spec.hosts"), ["spec", "hosts"]);
-    assert.deepEqual(parseJsonPath("{.spec.http[0].route}"), ["spec", "http", 0, "route"]);
-    assert.deepEqual(parseJsonPath(".metadata.labels.app\\.kubernetes\\.io/name"), [
-      "metadata",
-      "labels",
-      "app.kubernetes.io/name",
-    ]);
-    assert.equal(parseJsonPath("spec.hosts"), undefined);
-    assert.equal(parseJsonPath(".spec[*].x"), undefined);
-  });
-
-  test("looks values up, reporting missing steps as undefined", () => {
-    assert.deepEqual(lookup(virtualService, ["spec", "http", 0, "route", 0, "destination", "host"]), {
-      value: "productpage",
-    });
-    assert.equal(lookup(virtualService, ["spec", "tcp"]), undefined);
-    assert.equal(lookup(virtualService, ["spec", "http", 3]), undefined);
-    assert.equal(lookup(virtualService, ["spec", "hosts", "length"]), undefined);
-  });
 });
 
 describe("Go-style text", () => {

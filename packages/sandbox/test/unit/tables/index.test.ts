@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { resourceTypeOf } from "../../../src/crd/catalog.ts";
+import type { CustomResourceDefinition } from "../../../src/crd/types.ts";
+import { istioCrds } from "../../../src/istio/crds.ts";
 import type { KubeObject, Pod } from "../../../src/kube.ts";
 import { printerFor, toTable } from "../../../src/tables/index.ts";
 
@@ -59,23 +62,55 @@ describe("toTable", () => {
     assert.equal(table.columnDefinitions[1]?.name, "Ready");
   });
 
-  test("Istio kinds use their CRD printer columns", () => {
+  test("custom resources use their CRD version's printer columns, or Age alone", () => {
+    const established = (crd: KubeObject) => {
+      const spec = crd.spec as { names: Record<string, unknown> };
+      return {
+        ...crd,
+        status: { acceptedNames: spec.names, conditions: [{ type: "Established", status: "True" }] },
+      } as unknown as CustomResourceDefinition;
+    };
+    const crds = istioCrds();
+    const resource = (name: string) => {
+      const crd = crds.find((c) => c.metadata.name === name);
+      assert.ok(crd);
+      const r = resourceTypeOf(established(crd));
+      assert.ok(r);
+      return r;
+    };
     const vs: KubeObject = {
       metadata: { name: "bookinfo", creationTimestamp: "2025-06-01T11:58:00Z" },
       spec: { hosts: ["*"], gateways: ["bookinfo-gateway"] },
     };
-    const table = toTable("virtualservices", [vs], NOW, "9");
+    const table = toTable(resource("virtualservices.networking.istio.io"), [vs], NOW, "9", "v1");
     assert.deepEqual(
       table.columnDefinitions.map((c) => c.name),
       ["Name", "Gateways", "Hosts", "Age"],
     );
     assert.deepEqual(table.rows[0]?.cells, ["bookinfo", '["bookinfo-gateway"]', '["*"]', "2m"]);
     assert.deepEqual(
-      toTable("destinationrules", [], NOW, "9").columnDefinitions.map((c) => c.name),
+      toTable(
+        resource("destinationrules.networking.istio.io"),
+        [],
+        NOW,
+        "9",
+        "v1beta1",
+      ).columnDefinitions.map((c) => c.name),
       ["Name", "Host", "Age"],
     );
+    const noColumns = established({
+      metadata: { name: "widgets.example.com" },
+      spec: {
+        group: "example.com",
+        names: { plural: "widgets", kind: "Widget" },
+        scope: "Namespaced",
+        versions: [{ name: "v1", served: true, storage: true }],
+      },
+    });
+    const widgets = resourceTypeOf(noColumns);
+    assert.ok(widgets);
     assert.deepEqual(
-      toTable("gateways", [], NOW, "9").columnDefinitions.map((c) => c.name),
+      toTable(widgets, [], NOW, "9", "v1").columnDefinitions.map((c) => c.name),
       ["Name", "Age"],
     );
   });
