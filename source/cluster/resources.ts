@@ -90,6 +90,25 @@ export function istioQueries(namespace: string, version: NetworkingVersion): Res
   }));
 }
 
+/**
+ * What other namespaces bind to the shared ingress gateway: Gateways and VirtualServices of every
+ * namespace, one cluster-wide list (and watch) each. A user whose rights end at their namespace
+ * gets 403, and the analysis says which checks it could not make.
+ */
+export function clusterIstioQueries(version: NetworkingVersion): ResourceQuery[] {
+  return CLUSTER_ISTIO_RESOURCES.map(({ resource, plural }) => ({
+    resource,
+    path: `/apis/${ISTIO_NETWORKING_GROUP}/${version}/${plural}`,
+    plural: `${plural}.${ISTIO_NETWORKING_GROUP}`,
+    essential: false,
+  }));
+}
+
+export const CLUSTER_ISTIO_RESOURCES = [
+  { resource: "clusterGateways", plural: "gateways" },
+  { resource: "clusterVirtualServices", plural: "virtualservices" },
+] as const;
+
 export async function listQuery(
   cluster: Cluster,
   query: ResourceQuery,

@@ -14,6 +14,8 @@ type ListField =
   | "gateways"
   | "virtualServices"
   | "destinationRules"
+  | "clusterGateways"
+  | "clusterVirtualServices"
   | "ingressPods";
 
 const LIST_FIELDS: Partial<Record<WatchedResource, ListField>> = {
@@ -23,6 +25,8 @@ const LIST_FIELDS: Partial<Record<WatchedResource, ListField>> = {
   gateways: "gateways",
   virtualservices: "virtualServices",
   destinationrules: "destinationRules",
+  clusterGateways: "clusterGateways",
+  clusterVirtualServices: "clusterVirtualServices",
   ingressPods: "ingressPods",
 };
 

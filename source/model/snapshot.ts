@@ -62,6 +62,13 @@ export interface Snapshot {
   gateways: KubeObject[];
   virtualServices: KubeObject[];
   destinationRules: KubeObject[];
+  /**
+   * Gateways and VirtualServices of every namespace (one cluster-wide list and watch each), for
+   * what other namespaces bind to the shared ingress gateway. Empty, with a reason in
+   * `unreadable`, when this user may not list them across namespaces.
+   */
+  clusterGateways: KubeObject[];
+  clusterVirtualServices: KubeObject[];
   /** Ingress gateway pods (label istio=ingressgateway) in any namespace. */
   ingressPods: Pod[];
   /** The `istio-ingressgateway` Service in istio-system, when there is one. */
@@ -91,6 +98,8 @@ export const emptySnapshot = (context: string, namespace: string, server: string
   gateways: [],
   virtualServices: [],
   destinationRules: [],
+  clusterGateways: [],
+  clusterVirtualServices: [],
   ingressPods: [],
   ingressService: null,
   gateway: null,
@@ -108,6 +117,8 @@ export type WatchedResource =
   | "gateways"
   | "virtualservices"
   | "destinationrules"
+  | "clusterGateways"
+  | "clusterVirtualServices"
   | "ingressPods"
   | "ingressService";
 
