@@ -42,6 +42,7 @@ function subsets(view: MeshView, dr: KubeObject): Finding[] {
           lead: `deploy Service ${target.name}, or set spec.host to one that exists`,
           steps: [{ do: "run", command: `kubectl -n ${ns} get services` }],
         },
+        ...(routed(view, target.name) ? {} : { dormant: true }),
       },
     ];
   }
@@ -65,13 +66,17 @@ function subsets(view: MeshView, dr: KubeObject): Finding[] {
   return findings;
 }
 
-/** Whether some VirtualService in view sends requests to that subset of the namespace's Service. */
-function routed(view: MeshView, service: string, subset: string): boolean {
+/** Whether some VirtualService in view sends requests to the namespace's Service (that subset of it). */
+function routed(view: MeshView, service: string, subset?: string): boolean {
   return view.virtualServices.some((vs) =>
     httpRoutes(vs).some((route) =>
       route.route.some((d) => {
         const target = serviceOf(d.host, namespaceOf(vs, view.namespace));
-        return d.subset === subset && target?.namespace === view.namespace && target.name === service;
+        return (
+          (subset === undefined || d.subset === subset) &&
+          target?.namespace === view.namespace &&
+          target.name === service
+        );
       }),
     ),
   );
