@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { analyze } from "../../source/analysis/analyze.ts";
 import type { KubeObject } from "../../source/model/kube.ts";
 import { cells } from "../../source/ui/text.ts";
 import { makeTheme } from "../../source/ui/theme.ts";
+import { initialUiState, uiReducer } from "../../source/ui/uiState.ts";
 import type { Line } from "../../source/ui/view.ts";
 import { manifest, NS, ok } from "../unit/tutorial/fixtures.ts";
 import { exposed, fresh, routed, viewOf } from "./support.tsx";
@@ -110,5 +112,30 @@ describe("a failed stage's cause", () => {
       ui: { selected: "deploy", followTour: false },
     });
     assert.doesNotMatch(view.detail.map(text).join("\n"), /IST0145/);
+  });
+});
+
+describe("the log of a stage the tour gave up on", () => {
+  test("names the findings that explain it, under the stage's line", () => {
+    const [finding] = analyze(conflicting());
+    assert.ok(finding);
+    const state = uiReducer(initialUiState(), {
+      type: "event",
+      event: {
+        type: "failed",
+        stage: "verify",
+        number: 4,
+        check: { state: "failed", detail: "200 OK from another namespace's Bookinfo" },
+        why: "check",
+        findings: [finding],
+      },
+    });
+    assert.deepEqual(
+      state.log.map((l) => l.text),
+      [
+        "Stage 4 gave up: 200 OK from another namespace's Bookinfo",
+        "    IST0145: Gateway bookinfo/bookinfo-gateway conflicts with default/bookinfo-gateway on host * port 8080; traffic reaches default's Bookinfo",
+      ],
+    );
   });
 });
