@@ -2,7 +2,7 @@
 // a page can come from another namespace's Bookinfo (another Gateway claims the same host first)
 // while this namespace's is missing or unreachable. The page names the reviews pod that rendered
 // it ("Reviews served by: <pod>"); the namespace's pods are known, so a page is this namespace's
-// only when that pod is one of them.
+// only when that pod is one of them (or was, until a rollout replaced it).
 
 import type { Sample, Snapshot } from "./snapshot.ts";
 
@@ -17,7 +17,9 @@ export type PageOwner =
 export function pageOwner(snapshot: Snapshot, sample: Sample): PageOwner {
   if (sample.code !== 200) return "unknown";
   if (sample.reviewsPod) {
-    return snapshot.pods.some((p) => p.metadata.name === sample.reviewsPod) ? "own" : "foreign";
+    const name = sample.reviewsPod;
+    const ours = snapshot.pods.some((p) => p.metadata.name === name) || snapshot.departedPods.includes(name);
+    return ours ? "own" : "foreign";
   }
   // A page that shows a reviews version while the namespace runs no reviews pod at all came from
   // elsewhere, even when it does not name its pod (the older page template).

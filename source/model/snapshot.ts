@@ -57,6 +57,11 @@ export interface Snapshot {
   /** The tour's namespace object (labels decide injection), null when it does not exist. */
   namespaceObject: KubeObject | null;
   pods: Pod[];
+  /**
+   * Names of the namespace's pods that are gone (the latest, bounded): a page sampled a moment
+   * before a rollout replaced its reviews pod was still this namespace's.
+   */
+  departedPods: string[];
   deployments: KubeObject[];
   services: KubeObject[];
   gateways: KubeObject[];
@@ -93,6 +98,7 @@ export const emptySnapshot = (context: string, namespace: string, server: string
   istio: { installed: false, version: null, networkingVersion: null, detecting: true },
   namespaceObject: null,
   pods: [],
+  departedPods: [],
   deployments: [],
   services: [],
   gateways: [],
