@@ -172,7 +172,7 @@ describe("mesh findings on the sandbox", { concurrency: true }, () => {
       assert.deepEqual(codes(report.findings), ["IST0101"]);
     });
 
-    test("run stops at a route to a subset no DestinationRule will define, and names it", async () => {
+    test("run -o json stops at a route to a subset no DestinationRule will define, and names it", async () => {
       await deployed(s.ok, "canary");
       const canary = join(s.env.dir, "reviews-canary.yaml");
       writeFileSync(
@@ -191,21 +191,31 @@ describe("mesh findings on the sandbox", { concurrency: true }, () => {
         ].join("\n"),
       );
       await s.ok("-n", "canary", "apply", "-f", canary);
-      const run = await bookinfo(s.env.kubeconfig, "run", "-n", "canary");
+      const run = await bookinfo(s.env.kubeconfig, "run", "-n", "canary", "-o", "json");
       assert.equal(run.code, 1, run.stdout);
-      const failed = run.stdout.slice(run.stdout.indexOf("[5/5] route-v1"));
+      const result = JSON.parse(run.stdout) as {
+        ok: boolean;
+        stages: { id: string; state: string; detail: string; findings?: Finding[] }[];
+      };
+      const routeV1 = result.stages.find((stage) => stage.id === "route-v1")!;
+      assert.equal(routeV1.state, "failed");
       assert.match(
-        failed,
-        /FAILED: VirtualService reviews-canary routes to subset v4 but DestinationRule reviews does not define it/,
+        routeV1.detail,
+        /^VirtualService reviews-canary routes to subset v4 but DestinationRule reviews does not define it/,
       );
-      assert.match(
-        failed,
-        /^ {6}IST0101: VirtualService canary\/reviews-canary routes to subset v4 of reviews, which no DestinationRule defines/m,
+      const explained = routeV1.findings ?? [];
+      assert.deepEqual(codes(explained).sort(), ["IST0101", "IST0109"]);
+      assert.equal(
+        explained.find((f) => f.code === "IST0101")?.message,
+        'Referenced host+subset in destinationrule not found: "reviews+v4"',
       );
-      assert.match(
-        failed,
-        /^ {6}IST0109: VirtualServices canary\/reviews, canary\/reviews-canary all route reviews\.canary\.svc\.cluster\.local/m,
+      assert.equal(
+        explained.find((f) => f.code === "IST0109" && f.origin === "VirtualService canary/reviews-canary")
+          ?.summary,
+        "VirtualServices canary/reviews, canary/reviews-canary all route reviews.canary.svc.cluster.local for the sidecars; only one of them takes effect",
       );
+      // Stages that did not fail carry none.
+      assert.equal(result.stages.find((stage) => stage.id === "deploy")?.findings, undefined);
     });
 
     test("a VirtualService bound to a Gateway that does not exist: IST0101 gateway and IST0132; run rebinds it", async () => {
