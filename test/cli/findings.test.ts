@@ -170,6 +170,12 @@ describe("mesh findings on the sandbox", { concurrency: true }, () => {
       const report = await status(s.env, "early");
       assert.equal(report.stage("route-v1").state, "failed");
       assert.deepEqual(codes(report.findings), ["IST0101"]);
+      // status as text lists them as analyze does, between the stages and the pods.
+      const printed = await bookinfo(s.env.kubeconfig, "status", "-n", "early", "--samples", "0");
+      assert.match(
+        printed.stdout,
+        /^route-v1 +failed +[^\n]+\n\nError \[IST0101\] \(VirtualService early\/details\) Referenced host\+subset in destinationrule not found: "details\+v1"\n {4}fix: /m,
+      );
     });
 
     test("run -o json stops at a route to a subset no DestinationRule will define, and names it", async () => {

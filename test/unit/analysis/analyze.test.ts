@@ -103,6 +103,54 @@ const rows: Row[] = [
     lines: ['Error [IST0101] (VirtualService bookinfo/reviews) Referenced host not found: "reviewz"'],
   },
   {
+    finding: "IST0101 a route names a port its Service does not have",
+    triggers: healthy({
+      virtualServices: [
+        gatewayRoutes,
+        reviewsVirtualService([{ route: [{ destination: { host: "reviews", port: { number: 9999 } } }] }]),
+      ],
+    }),
+    clean: healthy({
+      virtualServices: [
+        gatewayRoutes,
+        reviewsVirtualService([{ route: [{ destination: { host: "reviews", port: { number: 9080 } } }] }]),
+      ],
+    }),
+    lines: [
+      'Error [IST0101] (VirtualService bookinfo/reviews) Referenced host:port not found: "reviews:9999"',
+    ],
+  },
+  {
+    finding: "IST0101 a mirror names a subset no DestinationRule defines",
+    triggers: healthy({
+      virtualServices: [
+        gatewayRoutes,
+        reviewsVirtualService([
+          {
+            route: [{ destination: { host: "reviews", subset: "v1" } }],
+            mirror: { host: "reviews", subset: "v9" },
+          },
+        ]),
+      ],
+      destinationRules: [reviewsRule],
+    }),
+    clean: healthy({
+      virtualServices: [
+        gatewayRoutes,
+        reviewsVirtualService([
+          {
+            route: [{ destination: { host: "reviews", subset: "v1" } }],
+            mirror: { host: "reviews", subset: "v2" },
+          },
+        ]),
+      ],
+      destinationRules: [reviewsRule],
+    }),
+    lines: [
+      'Error [IST0101] (VirtualService bookinfo/reviews) Referenced mirror+subset in destinationrule not found: "reviews+v9"',
+    ],
+  },
+  {
     finding: "IST0101 and IST0132 a VirtualService bound to a Gateway that does not exist",
     triggers: healthy({ virtualServices: [withSpec(gatewayRoutes, { gateways: ["bogus-gateway"] })] }),
     clean: healthy(),
