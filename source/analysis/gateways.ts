@@ -92,7 +92,7 @@ function workload(view: MeshView, gateway: KubeObject): Finding[] {
 /**
  * Ports the Services in front of these pods deliver to. A Gateway may name the Service port (80,
  * which Istio translates to its target) as well as the target port itself (8080), as the data
- * plane accepts both. Null when no such Service can be seen, so nothing can be ruled out.
+ * plane accepts both. Null when no such Service is in sight, so nothing can be ruled out.
  */
 function servedPorts(view: MeshView, pods: KubeObject[]): Set<number> | null {
   const services = [
@@ -120,11 +120,9 @@ function servedPorts(view: MeshView, pods: KubeObject[]): Set<number> | null {
       if (typeof port.targetPort === "number") ports.add(port.targetPort);
     }
   }
-  if (!fronted) {
-    // The ingress gateway's Service lives in istio-system, which this user may not read.
-    return view.snapshot.unreadable.ingressService !== undefined ? null : ports;
-  }
-  return ports;
+  // Only the namespace's Services and istio-system's istio-ingressgateway are read: pods no Service
+  // in sight fronts (a Helm-installed gateway's have their own) may well have one elsewhere.
+  return fronted ? ports : null;
 }
 
 /** IST0145: another Gateway with the same selector claims an overlapping host on the same port. */

@@ -5,7 +5,12 @@ import { ISTIO_NETWORKING_GROUP, type NetworkingVersion } from "./manifests.ts";
 
 export const INGRESS_NAMESPACE = "istio-system";
 export const INGRESS_SERVICE = "istio-ingressgateway";
-export const INGRESS_POD_SELECTOR = "istio=ingressgateway";
+/**
+ * Ingress gateway pods as Istio installs them: istioctl's are labelled istio=ingressgateway, the
+ * istio/gateway Helm chart's istio=ingress. Both, so a Gateway that selects either is judged by
+ * the pods it would really get.
+ */
+export const INGRESS_POD_SELECTOR = "istio in (ingressgateway,ingress)";
 
 /** One LIST/WATCH the tour keeps: the same query serves `status` (one LIST) and the informers. */
 export interface ResourceQuery {

@@ -74,7 +74,7 @@ export interface Snapshot {
    */
   clusterGateways: KubeObject[];
   clusterVirtualServices: KubeObject[];
-  /** Ingress gateway pods (label istio=ingressgateway) in any namespace. */
+  /** Ingress gateway pods (label istio=ingressgateway, or istio=ingress from Helm) in any namespace. */
   ingressPods: Pod[];
   /** The `istio-ingressgateway` Service in istio-system, when there is one. */
   ingressService: KubeObject | null;

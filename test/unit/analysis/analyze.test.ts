@@ -496,6 +496,24 @@ describe("what the findings say beyond istioctl's line", () => {
     );
   });
 
+  test("a Gateway selecting a Helm-installed gateway's pods (istio=ingress) is judged by those pods", () => {
+    const helm = ingressPod({ app: "istio-ingress", istio: "ingress" });
+    const selecting = healthy({
+      gateways: [withSpec(gateway, { selector: { istio: "ingress" } })],
+      ingressPods: [helm],
+    });
+    assert.deepEqual(
+      analyze(selecting).map((f) => f.code),
+      [],
+    );
+    const [missing] = analyze(healthy({ ingressPods: [helm] }));
+    assert.equal(missing?.code, "IST0101");
+    assert.equal(
+      missing?.fix?.lead,
+      "the ingress gateway pods are labelled istio=ingress; set spec.selector to match",
+    );
+  });
+
   test("nothing is analyzed without Istio", () => {
     assert.deepEqual(
       analyze({
