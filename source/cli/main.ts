@@ -36,7 +36,7 @@ function program(): Command {
       "\nStages: inject, deploy, gateway, verify, route-v1.\n" +
         "Exit codes: 0 success; 1 failure (the message says why); 2 bad command line; 130 interrupted (Ctrl-C);\n" +
         "143 terminated (SIGTERM); the tour's q exits 0;\n" +
-        "status: 3 when stages are still pending, 4 when a stage failed.",
+        "status: 3 when stages are still pending, 4 when a stage failed; analyze: 1 when it found an error.",
     );
 
   addTargetFlags(
@@ -81,6 +81,18 @@ function program(): Command {
   ).action(async (flags: TargetFlags & { output: "text" | "json" | "yaml"; samples?: number }) => {
     const { runStatus } = await import("./statusCommand.ts");
     process.exitCode = await runStatus(flags);
+  });
+
+  addTargetFlags(
+    root
+      .command("analyze")
+      .description(
+        "print what is wrong with the namespace's mesh configuration, in istioctl analyze's codes (exit 1 on errors)",
+      )
+      .addOption(outputOption(["text", "json"])),
+  ).action(async (flags: TargetFlags & { output: "text" | "json" }) => {
+    const { runAnalyze } = await import("./analyzeCommand.ts");
+    process.exitCode = await runAnalyze(flags);
   });
 
   addTargetFlags(

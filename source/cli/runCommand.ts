@@ -1,6 +1,8 @@
+import type { Finding } from "../analysis/finding.ts";
 import { istioMissing } from "../cluster/errors.ts";
 import { type RunEvent, type StageOutcome, TourRunner } from "../engine/runner.ts";
 import { TourSession } from "../engine/tourSession.ts";
+import { findingBrief, findingJson } from "../print/findings.ts";
 import { structured } from "../print/output.ts";
 import { fixAsCommands } from "../tutorial/fix.ts";
 import { STAGES, stageById, stageNumber } from "../tutorial/lessons.ts";
@@ -54,7 +56,9 @@ export async function runTour(flags: RunFlags): Promise<number> {
 
     const runner = new TourRunner(session);
     const last = stageNumber(flags.to);
+    const explained = new Map<StageId, Finding[]>();
     runner.on((event) => {
+      if (event.type === "failed") explained.set(event.stage, event.findings);
       for (const line of printed(event, last)) say(line);
     });
     const outcomes = await runner.runTo(flags.to, { signal: cancel.signal });
@@ -64,7 +68,7 @@ export async function runTour(flags: RunFlags): Promise<number> {
     const ok = outcomes.length === last && outcomes.every((o) => o.state === "done");
     const gateway = session.snapshot().gateway;
     if (json) {
-      const stages = outcomes.map((o) => outcomeJson(o));
+      const stages = outcomes.map((o) => outcomeJson(o, explained.get(o.stage) ?? []));
       process.stdout.write(structured({ ok, stages, actions: runner.lines, gateway }, "json"));
     } else if (ok) {
       const url = gateway ? ` GATEWAY_URL=${gateway.url.replace(/^https?:\/\//, "")}` : "";
@@ -97,7 +101,11 @@ function printed(event: RunEvent, last: number): string[] {
     case "failed": {
       if (event.why === "apply") return [];
       const fix = event.check.fix ? `; ${fixAsCommands(event.check.fix)}` : "";
-      return [indent(`FAILED: ${event.check.detail}${fix}`)];
+      // What the mesh analysis sees is often the cause the stage's own check cannot name.
+      return [
+        indent(`FAILED: ${event.check.detail}${fix}`),
+        ...event.findings.map((f) => indent(findingBrief(f))),
+      ];
     }
     case "applied":
     case "cancelled":
@@ -109,7 +117,7 @@ function heading(id: StageId, last: number): string {
   return `[${stageNumber(id)}/${last}] ${id}: ${stageById(id).title}`;
 }
 
-function outcomeJson(outcome: StageOutcome) {
+function outcomeJson(outcome: StageOutcome, findings: Finding[]) {
   const { check } = outcome;
   return {
     id: outcome.stage,
@@ -117,6 +125,7 @@ function outcomeJson(outcome: StageOutcome) {
     state: outcome.state,
     detail: check.detail,
     ...(check.fix ? { fix: fixAsCommands(check.fix) } : {}),
+    ...(outcome.state === "failed" ? { findings: findings.map(findingJson) } : {}),
   };
 }
 

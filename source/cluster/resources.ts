@@ -5,7 +5,12 @@ import { ISTIO_NETWORKING_GROUP, type NetworkingVersion } from "./manifests.ts";
 
 export const INGRESS_NAMESPACE = "istio-system";
 export const INGRESS_SERVICE = "istio-ingressgateway";
-export const INGRESS_POD_SELECTOR = "istio=ingressgateway";
+/**
+ * Ingress gateway pods as Istio installs them: istioctl's are labelled istio=ingressgateway, the
+ * istio/gateway Helm chart's istio=ingress. Both, so a Gateway that selects either is judged by
+ * the pods it would really get.
+ */
+export const INGRESS_POD_SELECTOR = "istio in (ingressgateway,ingress)";
 
 /** One LIST/WATCH the tour keeps: the same query serves `status` (one LIST) and the informers. */
 export interface ResourceQuery {
@@ -89,6 +94,25 @@ export function istioQueries(namespace: string, version: NetworkingVersion): Res
     essential: false,
   }));
 }
+
+/**
+ * What other namespaces bind to the shared ingress gateway: Gateways and VirtualServices of every
+ * namespace, one cluster-wide list (and watch) each. A user whose rights end at their namespace
+ * gets 403, and the analysis says which checks it could not make.
+ */
+export function clusterIstioQueries(version: NetworkingVersion): ResourceQuery[] {
+  return CLUSTER_ISTIO_RESOURCES.map(({ resource, plural }) => ({
+    resource,
+    path: `/apis/${ISTIO_NETWORKING_GROUP}/${version}/${plural}`,
+    plural: `${plural}.${ISTIO_NETWORKING_GROUP}`,
+    essential: false,
+  }));
+}
+
+export const CLUSTER_ISTIO_RESOURCES = [
+  { resource: "clusterGateways", plural: "gateways" },
+  { resource: "clusterVirtualServices", plural: "virtualservices" },
+] as const;
 
 export async function listQuery(
   cluster: Cluster,

@@ -5,7 +5,13 @@ import { httpStatus } from "./errors.ts";
 import { ingressAddress } from "./ingress.ts";
 import { istioInfoFrom, readIstioFacts } from "./istio.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
-import { coreQueries, istioQueries, listQuery, type ResourceQuery } from "./resources.ts";
+import {
+  clusterIstioQueries,
+  coreQueries,
+  istioQueries,
+  listQuery,
+  type ResourceQuery,
+} from "./resources.ts";
 
 export interface SnapshotOptions {
   /** `--gateway-url`: wins over whatever the cluster says. */
@@ -48,7 +54,7 @@ export async function loadSnapshot(
       cluster.probe(),
       readIstioFacts(cluster, cancel.signal),
       Promise.all(coreQueries(namespace).map(list)),
-      Promise.all(istioQueries(namespace, "v1").map(list)),
+      Promise.all([...istioQueries(namespace, "v1"), ...clusterIstioQueries("v1")].map(list)),
     ]);
     const istio = istioInfoFrom(facts);
     const version = istio.networkingVersion;
@@ -56,7 +62,9 @@ export async function loadSnapshot(
       version === "v1"
         ? speculative
         : version
-          ? await Promise.all(istioQueries(namespace, version).map(list))
+          ? await Promise.all(
+              [...istioQueries(namespace, version), ...clusterIstioQueries(version)].map(list),
+            )
           : [];
     const listed = reduceAll(emptySnapshot(target.context, namespace, target.server), [
       { kind: "istio", istio },

@@ -3,7 +3,15 @@ import type { IstioInfo, SnapshotEvent, WatchedResource } from "../model/snapsho
 import { ApiError, type Cluster } from "./connect.ts";
 import { type ClusterError, httpStatus } from "./errors.ts";
 import { detectIstio } from "./istio.ts";
-import { coreQueries, ISTIO_RESOURCES, istioQueries, listQuery, type ResourceQuery } from "./resources.ts";
+import {
+  CLUSTER_ISTIO_RESOURCES,
+  clusterIstioQueries,
+  coreQueries,
+  ISTIO_RESOURCES,
+  istioQueries,
+  listQuery,
+  type ResourceQuery,
+} from "./resources.ts";
 
 export interface WatchOptions {
   /** Istio as already detected; detected here when absent. */
@@ -70,8 +78,14 @@ export function watchNamespace(
     if (!istio || halt.signal.aborted) return;
     emit({ kind: "istio", istio });
     const queries = [...coreQueries(namespace)];
-    if (istio.networkingVersion) queries.push(...istioQueries(namespace, istio.networkingVersion));
-    else for (const resource of ISTIO_RESOURCES) emit({ kind: "synced", resource, objects: [] });
+    if (istio.networkingVersion)
+      queries.push(
+        ...istioQueries(namespace, istio.networkingVersion),
+        ...clusterIstioQueries(istio.networkingVersion),
+      );
+    else
+      for (const resource of [...ISTIO_RESOURCES, ...CLUSTER_ISTIO_RESOURCES.map((r) => r.resource)])
+        emit({ kind: "synced", resource, objects: [] });
     for (const query of queries)
       watchers.push(
         startWatcher(cluster, query, { emit, halt: halt.signal, backoff, onError: options.onError }),

@@ -3,6 +3,8 @@
 // it stays failed past a grace period or its time runs out, and stop at once when cancelled.
 // It emits events; `run` prints them and the tour's screen folds them into its state.
 
+import { analyze } from "../analysis/analyze.ts";
+import { explaining, type Finding } from "../analysis/finding.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { STAGES, stageById, stageNumber } from "../tutorial/lessons.ts";
 import type { ClusterActions, InjectMethod, Stage, StageCheck, StageId } from "../tutorial/stage.ts";
@@ -31,13 +33,18 @@ export type RunEvent =
    * looked; `cluster`: it got done without a run (a page answering, someone's kubectl).
    */
   | { type: "done"; stage: StageId; number: number; check: StageCheck; by: "run" | "already" | "cluster" }
-  /** Given up: failed for longer than the grace period, out of time, or the cluster refused a change. */
+  /**
+   * Given up: failed for longer than the grace period, out of time, or the cluster refused a change.
+   * `findings`: what the mesh analysis found wrong when it gave up (errors and warnings about
+   * configuration in use), which is often the cause the stage's own check cannot see.
+   */
   | {
       type: "failed";
       stage: StageId;
       number: number;
       check: StageCheck;
       why: "check" | "timeout" | "apply";
+      findings: Finding[];
       error?: Error;
     }
   /** Stopped by the person; `lines` is everything this run changed before it stopped. */
@@ -139,7 +146,7 @@ export class TourRunner {
       this.#running = null;
       const cause = error instanceof Error ? error : new Error(String(error));
       const check: StageCheck = { state: "failed", detail: cause.message };
-      this.#emit({ type: "failed", stage: id, number, check, why: "apply", error: cause });
+      this.#emit({ type: "failed", stage: id, number, check, why: "apply", findings: [], error: cause });
       return { stage: id, state: "failed", check, already: false, error: cause };
     }
     // What the watches showed as the writes returned: their own events are still on the way, so
@@ -212,7 +219,7 @@ export class TourRunner {
         if (failedSince !== undefined && Date.now() - failedSince > this.#graceMs) {
           finish(
             { stage: id, state: "failed", check: latest, already: false },
-            { type: "failed", stage: id, number, check: latest, why: "check" },
+            { type: "failed", stage: id, number, check: latest, why: "check", findings: this.#findings() },
           );
           return;
         }
@@ -234,7 +241,7 @@ export class TourRunner {
         };
         finish(
           { stage: id, state: "failed", check, already: false },
-          { type: "failed", stage: id, number, check, why: "timeout" },
+          { type: "failed", stage: id, number, check, why: "timeout", findings: this.#findings() },
         );
       }, timeoutMs);
       const recheck = setInterval(() => look(this.#port.snapshot()), this.#recheckMs);
@@ -243,6 +250,10 @@ export class TourRunner {
       if (signal.aborted) onAbort();
       else look(this.#port.snapshot());
     });
+  }
+
+  #findings(): Finding[] {
+    return explaining(analyze(this.#port.snapshot()));
   }
 
   #cancelled(id: StageId, midApply: boolean, then?: (outcome: StageOutcome) => void): StageOutcome {

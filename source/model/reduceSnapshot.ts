@@ -4,6 +4,9 @@
 import type { KubeObject, Pod } from "./kube.ts";
 import type { Sample, Snapshot, SnapshotEvent, WatchedResource } from "./snapshot.ts";
 
+/** How many names of departed pods a snapshot keeps: a few rollouts' worth. */
+const MAX_DEPARTED = 100;
+
 /** How many samples a snapshot keeps; enough for the split and percentiles, bounded for memory. */
 export const MAX_SAMPLES = 200;
 
@@ -14,6 +17,8 @@ type ListField =
   | "gateways"
   | "virtualServices"
   | "destinationRules"
+  | "clusterGateways"
+  | "clusterVirtualServices"
   | "ingressPods";
 
 const LIST_FIELDS: Partial<Record<WatchedResource, ListField>> = {
@@ -23,6 +28,8 @@ const LIST_FIELDS: Partial<Record<WatchedResource, ListField>> = {
   gateways: "gateways",
   virtualservices: "virtualServices",
   destinationrules: "destinationRules",
+  clusterGateways: "clusterGateways",
+  clusterVirtualServices: "clusterVirtualServices",
   ingressPods: "ingressPods",
 };
 
@@ -53,6 +60,7 @@ class Draft {
   // appends new objects at the end, and makes each event O(1) however large the list.
   private readonly lists = new Map<ListField, Map<string, KubeObject>>();
   private samples: Sample[] | undefined;
+  private departed: string[] | undefined;
 
   constructor(base: Snapshot) {
     this.base = base;
@@ -101,6 +109,7 @@ class Draft {
           ? this.samples.slice(this.samples.length - MAX_SAMPLES)
           : this.samples;
     }
+    if (this.departed) next.departedPods = this.departed.slice(-MAX_DEPARTED);
     if (Object.keys(next).length === 0) return this.base;
     return { ...this.base, ...next };
   }
@@ -140,6 +149,7 @@ class Draft {
       const known = this.lists.get(field)?.get(key) ?? this.base[field].find((o) => objectKey(o) === key);
       if (!known || !sameIncarnation(known, object)) return;
       this.list(field).delete(key);
+      if (field === "pods") this.depart([object.metadata?.name ?? ""]);
       return;
     }
     this.list(field).set(key, object);
@@ -167,7 +177,19 @@ class Draft {
     }
     const field = LIST_FIELDS[resource];
     if (!field) return;
-    this.lists.set(field, new Map(objects.map((o) => [objectKey(o), o])));
+    const next = new Map(objects.map((o) => [objectKey(o), o]));
+    // A relist drops what was deleted while no watch was open: those pods are gone too.
+    if (field === "pods")
+      this.depart([...this.list(field).keys()].filter((k) => !next.has(k)).map((k) => k.split("/")[1] ?? ""));
+    this.lists.set(field, next);
+  }
+
+  private depart(names: string[]): void {
+    const gone = names.filter((n) => n !== "");
+    if (gone.length === 0) return;
+    this.departed ??= [...this.base.departedPods];
+    for (const name of gone) if (!this.departed.includes(name)) this.departed.push(name);
+    if (this.departed.length > MAX_DEPARTED * 2) this.departed.splice(0, this.departed.length - MAX_DEPARTED);
   }
 }
 

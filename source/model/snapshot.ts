@@ -57,12 +57,24 @@ export interface Snapshot {
   /** The tour's namespace object (labels decide injection), null when it does not exist. */
   namespaceObject: KubeObject | null;
   pods: Pod[];
+  /**
+   * Names of the namespace's pods that are gone (the latest, bounded): a page sampled a moment
+   * before a rollout replaced its reviews pod was still this namespace's.
+   */
+  departedPods: string[];
   deployments: KubeObject[];
   services: KubeObject[];
   gateways: KubeObject[];
   virtualServices: KubeObject[];
   destinationRules: KubeObject[];
-  /** Ingress gateway pods (label istio=ingressgateway) in any namespace. */
+  /**
+   * Gateways and VirtualServices of every namespace (one cluster-wide list and watch each), for
+   * what other namespaces bind to the shared ingress gateway. Empty, with a reason in
+   * `unreadable`, when this user may not list them across namespaces.
+   */
+  clusterGateways: KubeObject[];
+  clusterVirtualServices: KubeObject[];
+  /** Ingress gateway pods (label istio=ingressgateway, or istio=ingress from Helm) in any namespace. */
   ingressPods: Pod[];
   /** The `istio-ingressgateway` Service in istio-system, when there is one. */
   ingressService: KubeObject | null;
@@ -86,11 +98,14 @@ export const emptySnapshot = (context: string, namespace: string, server: string
   istio: { installed: false, version: null, networkingVersion: null, detecting: true },
   namespaceObject: null,
   pods: [],
+  departedPods: [],
   deployments: [],
   services: [],
   gateways: [],
   virtualServices: [],
   destinationRules: [],
+  clusterGateways: [],
+  clusterVirtualServices: [],
   ingressPods: [],
   ingressService: null,
   gateway: null,
@@ -108,6 +123,8 @@ export type WatchedResource =
   | "gateways"
   | "virtualservices"
   | "destinationrules"
+  | "clusterGateways"
+  | "clusterVirtualServices"
   | "ingressPods"
   | "ingressService";
 

@@ -1,8 +1,10 @@
+import { analyze } from "../analysis/analyze.ts";
 import { podRows } from "../model/podRows.ts";
 import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
 import { summarizeSamples } from "../traffic/statistics.ts";
 import type { StageResult } from "../tutorial/lessons.ts";
 import type { StageState } from "../tutorial/stage.ts";
+import { type FindingJson, findingJson } from "./findings.ts";
 
 /** The shape of `status -o json` (the README's status section; docs/architecture.md for where it comes from). */
 export interface StatusReport {
@@ -14,6 +16,8 @@ export interface StatusReport {
   pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
   gateway: { url: string; source: GatewaySource } | null;
   samples: SampleSummary | null;
+  /** What the mesh analysis found, as `analyze -o json` prints it. */
+  findings: FindingJson[];
 }
 
 /** Pure: what `status` reports for one snapshot and its stage checks. */
@@ -39,6 +43,7 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
     })),
     gateway: snapshot.gateway ? { url: snapshot.gateway.url, source: snapshot.gateway.source } : null,
     samples: sampled ? summarizeSamples(snapshot.samples) : null,
+    findings: analyze(snapshot).map(findingJson),
   };
 }
 

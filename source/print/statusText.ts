@@ -20,6 +20,14 @@ function samplesLine(samples: NonNullable<StatusReport["samples"]>): string {
   return `${samples.total} requests: ${outcomes.join(", ")}${versions}; p50 ${samples.latencyMs.p50} ms, p95 ${samples.latencyMs.p95} ms`;
 }
 
+/** The mesh analysis's findings as `analyze` prints them: istioctl's line, then the fix. */
+function findingLines(findings: StatusReport["findings"]): string[] {
+  return findings.flatMap((f) => [
+    `${f.level} [${f.code}] (${f.origin}) ${f.message}`,
+    ...(f.fix ? [`    fix: ${f.fix}`] : []),
+  ]);
+}
+
 /** `status -o text`: a few labelled lines, the stage table and the pod table. No colour, no escapes. */
 export function statusText(report: StatusReport): string {
   const lines = [
@@ -37,6 +45,7 @@ export function statusText(report: StatusReport): string {
     ),
   );
   lines.push("");
+  if (report.findings.length > 0) lines.push(...findingLines(report.findings), "");
   if (report.pods.length === 0) {
     lines.push(`No pods in namespace ${report.namespace}.`);
   } else {

@@ -1,65 +1,15 @@
-// What to do about a stage that is failed or stuck, as data. The check says which actions would
-// fix it; each view words them its own way: the tour names the key that does it ("press r"),
-// `run` and `status` print the kubectl command a person can paste. Checks never say "press".
+// What to do about a stage that is failed or stuck, as data (the shapes live in model/fix.ts,
+// shared with the mesh analysis). The check says which actions would fix it; each view words
+// them its own way: the tour names the key that does it ("press r"), `run` and `status` print
+// the kubectl command a person can paste. Checks never say "press".
 
+import type { Fix as FixOf, FixStep as FixStepOf } from "../model/fix.ts";
 import type { StageId } from "./stage.ts";
 
-export type FixStep =
-  /** `kubectl label namespace NS k=v`; `by` names the stage whose run does it. */
-  | { do: "label"; namespace: string; labels: Record<string, string>; overwrite?: boolean; by?: StageId }
-  /** `kubectl rollout restart deployment ...`; the tour's restart key does it too. */
-  | { do: "restart"; namespace: string; deployments: string[]; by?: StageId }
-  /** `kubectl delete pod ...` so their controller (or nobody) creates them again. */
-  | { do: "delete-pods"; namespace: string; pods: string[] }
-  /** `kubectl apply -f FILE`: `file` as the user knows it (an Istio release path or ours). */
-  | { do: "apply"; namespace: string; file: string; by?: StageId }
-  /** A command to run, to look closer or change something by hand. */
-  | { do: "run"; command: string }
-  /** Something only someone else (the cluster admin) can do. */
-  | { do: "ask"; who: string; command: string }
-  /** Start the tour again with a flag (`--gateway-url HOST:PORT`). */
-  | { do: "restart-tour"; flag: string };
+export { fixAsCommands, stepCommand } from "../model/fix.ts";
 
-export interface Fix {
-  /** Words before the steps, view-neutral: "the node cannot pull the image; the events say why". */
-  lead?: string;
-  steps: FixStep[];
-}
+export type FixStep = FixStepOf<StageId>;
+export type Fix = FixOf<StageId>;
 
 export const fix = (lead?: string, ...steps: FixStep[]): Fix =>
   lead === undefined ? { steps } : { lead, steps };
-
-/** The kubectl command of a step, the way `run`, `status` and the tour's "run it yourself" print it. */
-export function stepCommand(step: FixStep): string {
-  switch (step.do) {
-    case "label": {
-      const labels = Object.entries(step.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(" ");
-      return `kubectl label namespace ${step.namespace} ${labels}${step.overwrite ? " --overwrite" : ""}`;
-    }
-    case "restart":
-      return `kubectl -n ${step.namespace} rollout restart deployment ${step.deployments.join(" ")}`;
-    case "delete-pods":
-      return `kubectl -n ${step.namespace} delete pod ${step.pods.join(" ")}`;
-    case "apply":
-      return `kubectl -n ${step.namespace} apply -f ${step.file}`;
-    case "run":
-    case "ask":
-      return step.command;
-    case "restart-tour":
-      return `kubectl bookinfo ${step.flag}`;
-  }
-}
-
-/** The fix as commands, for views without keys: "lead: cmd, then cmd". */
-export function fixAsCommands(value: Fix): string {
-  const steps = value.steps.map((step) => {
-    if (step.do === "ask") return `ask ${step.who} to run ${step.command}`;
-    if (step.do === "restart-tour") return `start again with ${step.flag}`;
-    return stepCommand(step);
-  });
-  const body = steps.join(", then ");
-  if (!value.lead) return body;
-  return body ? `${value.lead}: ${body}` : value.lead;
-}

@@ -5,6 +5,7 @@
 
 import { type Key, useInput, useStdout } from "ink";
 import { useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from "react";
+import { analyze } from "../analysis/analyze.ts";
 import { type RunnerPort, TourRunner } from "../engine/runner.ts";
 import type { SidecarRestart } from "../engine/tourSession.ts";
 import type { Snapshot } from "../model/snapshot.ts";
@@ -86,6 +87,7 @@ export function TourApp(props: TourAppProps) {
   const fed: FeedState | null = useSyncExternalStore(feed?.subscribe ?? noSubscribe, feed?.get ?? noFeed);
   const snapshot = fed?.snapshot ?? null;
   const checks = useMemo(() => (snapshot ? stageChecks(snapshot) : null), [snapshot]);
+  const findings = useMemo(() => (snapshot ? analyze(snapshot) : []), [snapshot]);
   const size = useTerminalSize(props.size);
   const injectChoices = useMemo(() => choicesFor(snapshot, props.hasIstioctl), [snapshot, props.hasIstioctl]);
   const manifests = useMemo(() => session?.manifestTexts() ?? NO_MANIFESTS, [session]);
@@ -96,6 +98,7 @@ export function TourApp(props: TourAppProps) {
         snapshot,
         configChangedAt: fed?.configChangedAt ?? 0,
         checks,
+        findings,
         ui,
         size,
         theme,
@@ -104,7 +107,20 @@ export function TourApp(props: TourAppProps) {
         boot: { state: session ? "ready" : "starting", text: props.bootText },
         manifests,
       }),
-    [snapshot, fed, checks, ui, size, theme, props.window, props.rate, props.bootText, session, manifests],
+    [
+      snapshot,
+      fed,
+      checks,
+      findings,
+      ui,
+      size,
+      theme,
+      props.window,
+      props.rate,
+      props.bootText,
+      session,
+      manifests,
+    ],
   );
 
   // Actions read the latest state through a ref, so their identities never change.

@@ -16,6 +16,8 @@ export interface Layout {
   spacious: boolean;
   stageLines: number;
   samplesLines: number;
+  /** The mesh analysis's lines, the width of the screen, under the stages and samples. */
+  findingsLines: number;
   /** Rows under the pod table's header, including a "more pods" line when they do not all fit. */
   podRows: number;
   detailLines: number;
@@ -26,6 +28,8 @@ export const MIN_ROWS = 16;
 const HEADER = 2;
 const FOOTER = 2; // message line + keys
 const STAGES = 5;
+const FINDINGS = 1;
+const SPACIOUS_FINDINGS = 2;
 const MIN_DETAIL = 5;
 const MIN_PODS = 3;
 const SIDE_BY_SIDE_COLUMNS = 76;
@@ -46,7 +50,8 @@ export function computeLayout(size: { columns: number; rows: number }, podCount:
     ? Math.max(stageLines, samplesLines)
     : stageLines + samplesLines + (spacious ? 1 : 0);
   const gaps = spacious ? 3 : 0;
-  const available = height - HEADER - FOOTER - top - gaps - 1; // 1: the pod table's header
+  const findingsLines = spacious ? SPACIOUS_FINDINGS : FINDINGS;
+  const available = height - HEADER - FOOTER - top - findingsLines - gaps - 1; // 1: the pod table's header
   const wantedPods = Math.max(1, podCount);
   const podRows = Math.max(1, Math.min(wantedPods, Math.max(MIN_PODS, available - MIN_DETAIL)));
   const detailLines = Math.max(0, available - podRows);
@@ -60,6 +65,7 @@ export function computeLayout(size: { columns: number; rows: number }, podCount:
     spacious,
     stageLines,
     samplesLines,
+    findingsLines,
     podRows,
     detailLines,
   };

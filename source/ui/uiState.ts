@@ -165,7 +165,17 @@ function reduceRunEvent(state: UiState, event: RunEvent): UiState {
           "failed",
         );
       }
-      return appendLog(next, [`Stage ${event.number} gave up: ${event.check.detail}`], "bad", "failed");
+      const logged = appendLog(
+        next,
+        [`Stage ${event.number} gave up: ${event.check.detail}`],
+        "bad",
+        "failed",
+      );
+      return appendLog(
+        logged,
+        event.findings.map((f) => `    ${f.code}: ${f.summary}`),
+        "bad",
+      );
     }
     case "cancelled":
       return ran(state, event.stage);

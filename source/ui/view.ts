@@ -5,6 +5,7 @@
 import { podRows } from "../model/podRows.ts";
 import { computeLayout } from "./layout.ts";
 import { detailLines } from "./view/detail.ts";
+import { findingsLines } from "./view/findings.ts";
 import { footerLine, messageLine } from "./view/footer.ts";
 import { headerLines } from "./view/header.ts";
 import { seg, type TourView, type ViewInput } from "./view/lines.ts";
@@ -38,6 +39,7 @@ export function tourView(input: ViewInput): TourView {
     samples: snapshot
       ? samplesLines(input, snapshot, layout.rightWidth, layout.samplesLines)
       : [[seg("Samples of GATEWAY_URL/productpage", "strong")], [seg("waiting for the cluster", "dim")]],
+    findings: findingsLines(input, layout.width, layout.findingsLines),
     detail: detailLines(input, stages, layout.width, layout.detailLines),
     message: messageLine(input, stages, layout.width),
     footer: footerLine(theme, ui, layout.width),

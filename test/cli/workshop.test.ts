@@ -37,6 +37,16 @@ test("an attendee limited to their namespace sees where the tour stands, and wha
   assert.equal(stages.inject?.state, "done");
   assert.match(stages.inject?.detail ?? "", /namespace workshop cannot be read with this context/);
   assert.equal(stages.deploy?.state, "pending");
+  // The mesh analysis says what it could not look at, rather than reporting nothing.
+  const findings = JSON.parse(status.stdout).findings as { code: string; level: string; message: string }[];
+  assert.deepEqual(
+    findings.map((f) => [f.code, f.level]),
+    [["KBI0002", "Info"]],
+  );
+  assert.match(
+    findings[0]!.message,
+    /^Not checked, because this context may not read them: Gateways and VirtualServices of other namespaces \(conflicts on the shared ingress gateway\), the ingress gateway's pods and Service \(Gateway selectors and ports\) and the namespace's injection labels\.$/,
+  );
 });
 
 test("run takes the attendee through all five stages with the admin's GATEWAY_URL; reset undoes it", async () => {

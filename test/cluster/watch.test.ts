@@ -26,6 +26,8 @@ const ALL: WatchedResource[] = [
   "gateways",
   "virtualservices",
   "destinationrules",
+  "clusterGateways",
+  "clusterVirtualServices",
   "ingressPods",
   "ingressService",
 ];

@@ -154,6 +154,36 @@ describe("the tour runner", () => {
     ]);
   });
 
+  test("a failure carries the mesh findings that explain it, and only those", async () => {
+    // Bookinfo is up without sidecars in a labelled namespace, and restarting cannot help here.
+    const lacking = snapshot({
+      namespaceObject: labelled(),
+      ...bookinfo({ sidecar: false }),
+      destinationRules: [
+        {
+          apiVersion: "networking.istio.io/v1",
+          kind: "DestinationRule",
+          metadata: { name: "ratings", namespace: "bookinfo" },
+          spec: { host: "ratings", subsets: [{ name: "v9", labels: { version: "v9" } }] },
+        },
+      ],
+    });
+    const cluster = new ScriptedCluster(lacking);
+    const runner = new TourRunner(cluster, { failedGraceMs: 30, recheckMs: 10 });
+    const failures: string[][] = [];
+    runner.on((event) => {
+      if (event.type === "failed") failures.push(event.findings.map((f) => `${f.code} ${f.object.name}`));
+    });
+    const result = await runner.run("inject");
+    assert.equal(result.state, "failed");
+    // Six pods without the proxy; the DestinationRule's unused subset v9 (IST0173) explains nothing.
+    assert.deepEqual(failures, [
+      bookinfo()
+        .pods.map((p) => `IST0103 ${p.metadata.name}`)
+        .sort(),
+    ]);
+  });
+
   test("a failure that passes within the grace period is not a failure", async () => {
     const crashing = snapshot({
       namespaceObject: labelled(),

@@ -5,13 +5,15 @@ import { cells, truncate, wrap } from "../../source/ui/text.ts";
 import { makeTheme, toneProps } from "../../source/ui/theme.ts";
 
 describe("layout", () => {
-  test("80x24: stages beside samples, six pods and a detail, 23 lines in all", () => {
+  test("80x24: stages beside samples, the findings line, six pods and a detail, 23 lines in all", () => {
     const layout = computeLayout({ columns: 80, rows: 24 }, 6);
     assert.equal(layout.sideBySide, true);
     assert.equal(layout.spacious, false);
     assert.equal(layout.podRows, 6);
+    assert.equal(layout.findingsLines, 1);
+    assert.ok(layout.detailLines >= 5, String(layout.detailLines));
     const top = Math.max(layout.stageLines, layout.samplesLines);
-    assert.equal(2 + top + 1 + layout.podRows + layout.detailLines + 2, 23);
+    assert.equal(2 + top + layout.findingsLines + 1 + layout.podRows + layout.detailLines + 2, 23);
   });
 
   test("120x36 has room for blank lines between panels and a longer detail", () => {

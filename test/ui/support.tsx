@@ -4,6 +4,7 @@
 
 import type { render } from "ink-testing-library";
 import type { ReactElement } from "react";
+import { analyze } from "../../source/analysis/analyze.ts";
 import type { SidecarRestart } from "../../source/engine/tourSession.ts";
 import type { Snapshot } from "../../source/model/snapshot.ts";
 import { stageChecks } from "../../source/tutorial/lessons.ts";
@@ -42,9 +43,14 @@ export function fresh(overrides: Partial<Snapshot> = {}): Snapshot {
   });
 }
 
-/** Labelled and deployed: six pods 2/2 Running; the gateway still refuses. */
+/** Labelled and deployed: six pods 2/2 Running and their Services; the gateway still refuses. */
 export function deployed(overrides: Partial<Snapshot> = {}): Snapshot {
-  return fresh({ namespaceObject: namespace({ "istio-injection": "enabled" }), ...bookinfo(), ...overrides });
+  return fresh({
+    namespaceObject: namespace({ "istio-injection": "enabled" }),
+    ...bookinfo(),
+    services: manifest("bookinfo.yaml").filter((o) => o.kind === "Service"),
+    ...overrides,
+  });
 }
 
 /** Gateway applied: 200s from all three reviews versions. */
@@ -85,6 +91,7 @@ export function viewOf(snap: Snapshot | null, options: ViewOptions = {}): TourVi
     snapshot: snap,
     configChangedAt: options.configChangedAt ?? 0,
     checks: snap ? stageChecks(snap) : null,
+    findings: snap ? analyze(snap) : [],
     ui: { ...initialUiState(), ...options.ui },
     size: options.size ?? { columns: 100, rows: 40 },
     theme: options.theme ?? makeTheme(),

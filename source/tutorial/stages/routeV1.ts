@@ -6,6 +6,7 @@ import {
   localServiceName,
   virtualServicesFor,
 } from "../../model/istioConfig.ts";
+import { pageOwner } from "../../model/servedBy.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { BOOKINFO_APPS, listNames, SAMPLES } from "../bookinfo.ts";
 import { fix } from "../fix.ts";
@@ -126,6 +127,13 @@ function checkRouteV1(snapshot: Snapshot): StageCheck {
 
   const recent = snapshot.samples.filter((s) => s.version !== undefined).slice(-RECENT_VERSIONED);
   if (recent.length === 0) return { state: "pending", detail: "rules in place; no page sampled yet" };
+  // Pages another namespace's Bookinfo rendered say nothing of this namespace's routes.
+  const foreign = recent.filter((s) => pageOwner(snapshot, s) === "foreign").length;
+  if (foreign > 0)
+    return {
+      state: "pending",
+      detail: `${foreign} of ${recent.length} recent pages come from another namespace's Bookinfo, not this one's`,
+    };
   const v1 = recent.filter((s) => s.version === "v1").length;
   const detail = `${v1} of ${recent.length} recent pages v1`;
   return { state: v1 === recent.length ? "done" : "pending", detail };

@@ -1,4 +1,5 @@
 import { named } from "../../model/istioConfig.ts";
+import { foreignPages } from "../../model/servedBy.ts";
 import type { Sample, Snapshot } from "../../model/snapshot.ts";
 import { type Fix, fix } from "../fix.ts";
 import type { Stage, StageCheck } from "../stage.ts";
@@ -46,6 +47,8 @@ function checkVerify(snapshot: Snapshot): StageCheck {
   const ok = recent.filter((s) => s.code === 200).length;
   const tally = `${ok} of ${recent.length} recent requests 200`;
   if (latest.code === 200) {
+    const foreign = foreignPages(snapshot, [latest])[0];
+    if (foreign) return servedElsewhere(snapshot, foreign, tally);
     const version = latest.version ? `reviews ${latest.version}` : "reviews version not shown";
     const errors = latest.pageErrors?.length
       ? `; the page reports ${latest.pageErrors.join(" and ")} unavailable`
@@ -58,6 +61,35 @@ function checkVerify(snapshot: Snapshot): StageCheck {
     return { state: "pending", detail: `${what}, as expected until the gateway stage is done (${tally})` };
   }
   return { state: "failed", detail: `${what} (${tally})`, fix: remedy };
+}
+
+/**
+ * GATEWAY_URL is the shared ingress gateway: a 200 rendered by a reviews pod this namespace does
+ * not have is another namespace's Bookinfo answering, which proves nothing about this one. Before
+ * the gateway stage that is only where the tour stands; after it, another Gateway takes this
+ * namespace's traffic (the mesh analysis names it).
+ */
+function servedElsewhere(snapshot: Snapshot, sample: Sample, tally: string): StageCheck {
+  const ns = snapshot.namespace;
+  const pod = sample.reviewsPod ? `reviews pod ${sample.reviewsPod}` : "its reviews pod";
+  const what = `200 OK from another namespace's Bookinfo: ${pod} is not in namespace ${ns}`;
+  if (!gatewayApplied(snapshot)) {
+    return {
+      state: "pending",
+      detail: `${what}; this namespace's answers once the gateway stage is done (${tally})`,
+    };
+  }
+  return {
+    state: "failed",
+    detail: `${what} (${tally})`,
+    fix: fix(
+      "another Gateway on the shared ingress gateway claims the same host and port, and its routes win",
+      {
+        do: "run",
+        command: "kubectl get gateways,virtualservices --all-namespaces",
+      },
+    ),
+  };
 }
 
 /** What a failed request means for someone at this step of the tutorial, and where to look. */

@@ -3,6 +3,7 @@ import { useTourActions, useTourState } from "../context.ts";
 import { MIN_COLUMNS, MIN_ROWS } from "../layout.ts";
 import { Footer } from "./Footer.tsx";
 import { Header } from "./Header.tsx";
+import { Lines } from "./LineView.tsx";
 import { LogLines } from "./LogLines.tsx";
 import { PodTable } from "./PodTable.tsx";
 import { SamplesPanel } from "./SamplesPanel.tsx";
@@ -47,6 +48,9 @@ export function Screen() {
             {samples}
           </>
         )}
+        <Box flexDirection="column" height={layout.findingsLines}>
+          <Lines lines={view.findings} />
+        </Box>
         {gap}
         <PodTable table={view.pods} />
         {gap}

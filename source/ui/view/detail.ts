@@ -1,5 +1,6 @@
 // The selected stage in detail: what it does and why, the commands, the YAML, the fix; or help.
 
+import { explaining } from "../../analysis/finding.ts";
 import { stageById } from "../../tutorial/lessons.ts";
 import type { StageId } from "../../tutorial/stage.ts";
 import { KEY_BINDINGS } from "../keys.ts";
@@ -52,6 +53,14 @@ export function detailLines(input: ViewInput, stages: StageLine[], width: number
       1,
     ),
   );
+  if (check.state === "failed") {
+    // The mesh analysis often names the cause the stage's own check cannot see.
+    for (const finding of explaining(input.findings).slice(0, MAX_FINDINGS)) {
+      blocks.push(
+        prose(`${finding.code}: ${finding.summary}`, width, finding.level === "Error" ? "bad" : "warn", 1),
+      );
+    }
+  }
   if (check.fix && check.state !== "done") {
     const next = checks.find((r) => r.check.state !== "done")?.stage.id ?? null;
     blocks.push(prose(`Fix: ${fixForTour(check.fix, { next })}`, width, "warn", 2));
@@ -73,6 +82,9 @@ export function detailLines(input: ViewInput, stages: StageLine[], width: number
   }
   return allocate(blocks, budget, width, theme);
 }
+
+/** Findings shown under a failed stage's cause; `kubectl bookinfo analyze` lists every one. */
+const MAX_FINDINGS = 2;
 
 function prose(text: string, width: number, tone: Tone, priority: number): Block {
   return { lines: wrap(text, width, "  ").map((t) => [seg(t, tone)]), priority, partial: true };

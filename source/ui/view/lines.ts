@@ -1,5 +1,6 @@
 // The view's vocabulary: lines of toned segments, and what the screen is made of.
 
+import type { Finding } from "../../analysis/finding.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import type { StageResult } from "../../tutorial/lessons.ts";
 import type { StageId } from "../../tutorial/stage.ts";
@@ -43,6 +44,8 @@ export interface TourView {
   stagesTitle: string | null;
   pods: PodTableView;
   samples: Line[];
+  /** The mesh analysis's lines. */
+  findings: Line[];
   detail: Line[];
   message: Line;
   footer: Line;
@@ -59,6 +62,8 @@ export interface ViewInput {
   snapshot: Snapshot | null;
   configChangedAt: number;
   checks: StageResult[] | null;
+  /** The mesh analysis of the snapshot (empty without one). */
+  findings: Finding[];
   ui: UiState;
   size: { columns: number; rows: number };
   theme: Theme;

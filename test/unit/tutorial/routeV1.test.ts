@@ -4,6 +4,7 @@ import type { KubeObject } from "../../../source/model/kube.ts";
 import type { Sample, Snapshot } from "../../../source/model/snapshot.ts";
 import { missingSubsets, routeV1 } from "../../../source/tutorial/stages/routeV1.ts";
 import {
+  bookinfo,
   failed,
   fixText,
   istioDestinationRules,
@@ -26,7 +27,12 @@ function routed(
 ): Snapshot {
   // The ingress VirtualService is always there by this stage; it has no subset and must not matter.
   const ingress = istioGatewayFile("networking.istio.io/v1")[1]!;
-  return snapshot({ destinationRules, virtualServices: [ingress, ...virtualServices], samples });
+  return snapshot({
+    ...bookinfo(),
+    destinationRules,
+    virtualServices: [ingress, ...virtualServices],
+    samples,
+  });
 }
 
 describe("route-v1 check", () => {
@@ -180,5 +186,20 @@ describe("route-v1 check", () => {
       commands[1],
       "kubectl -n bookinfo apply -f samples/bookinfo/networking/virtual-service-all-v1.yaml",
     );
+  });
+
+  test("pages another namespace's Bookinfo rendered never count as this namespace's v1", () => {
+    const [rules, routes] = [manifest("destination-rule-all.yaml"), manifest("virtual-service-all-v1.yaml")];
+    const elsewhere = Array.from({ length: 10 }, () => ({
+      ...ok("v1"),
+      reviewsPod: "reviews-v1-5b667bcbf8-other",
+    }));
+    const check = routeV1.check(routed(rules, routes, elsewhere));
+    assert.deepEqual(check, {
+      state: "pending",
+      detail: "10 of 10 recent pages come from another namespace's Bookinfo, not this one's",
+    });
+    const own = elsewhere.map((s) => ({ ...s, reviewsPod: "reviews-v1-7d9f8c6b5-x2k9q" }));
+    assert.equal(routeV1.check(routed(rules, routes, own)).state, "done");
   });
 });

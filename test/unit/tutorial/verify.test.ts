@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { verify } from "../../../source/tutorial/stages/verify.ts";
-import { failed, fixText, istioGatewayFile, nodePortGateway, ok, snapshot } from "./fixtures.ts";
+import { bookinfo, failed, fixText, istioGatewayFile, nodePortGateway, ok, snapshot } from "./fixtures.ts";
 
 const [gatewayObject, gatewayRoutes] = istioGatewayFile("networking.istio.io/v1");
 const gatewayApplied = { gateways: [gatewayObject!], virtualServices: [gatewayRoutes!] };
+const deployed = bookinfo();
 
 describe("verify check", () => {
   test("pending without an address, and before the first sample", () => {
@@ -22,7 +23,7 @@ describe("verify check", () => {
 
   test("done when the latest sample answered 200, naming the code and version", () => {
     const check = verify.check(
-      snapshot({ gateway: nodePortGateway, samples: [failed(503), ok("v1"), ok("v3")] }),
+      snapshot({ ...deployed, gateway: nodePortGateway, samples: [failed(503), ok("v1"), ok("v3")] }),
     );
     assert.equal(check.state, "done");
     assert.equal(check.detail, "200 OK, reviews v3 (2 of 3 recent requests 200)");
@@ -66,7 +67,7 @@ describe("verify check", () => {
 
   test("recovers as soon as the latest sample is a 200 again", () => {
     const samples = [failed("refused"), failed("refused"), ok("v2")];
-    assert.equal(verify.check(snapshot({ gateway: nodePortGateway, samples })).state, "done");
+    assert.equal(verify.check(snapshot({ ...deployed, gateway: nodePortGateway, samples })).state, "done");
   });
 
   test("commands: GATEWAY_URL from the known address, then the docs' curl", () => {
@@ -78,5 +79,45 @@ describe("verify check", () => {
     const unknown = verify.commands(snapshot());
     assert.match(unknown.at(-2)!, /^export GATEWAY_URL=\$INGRESS_HOST:\$INGRESS_PORT$/);
     assert.deepEqual(verify.manifests, []);
+  });
+
+  describe("never done on pages another namespace's Bookinfo served", () => {
+    const elsewhere = { ...ok("v2"), reviewsPod: "reviews-v2-5b667bcbf8-abcde" };
+
+    test("an empty namespace sampling the shared ingress: pending, and why", () => {
+      const check = verify.check(snapshot({ gateway: nodePortGateway, samples: [elsewhere] }));
+      assert.deepEqual(check, {
+        state: "pending",
+        detail:
+          "200 OK from another namespace's Bookinfo: reviews pod reviews-v2-5b667bcbf8-abcde is not in namespace bookinfo; this namespace's answers once the gateway stage is done (1 of 1 recent requests 200)",
+      });
+      // Older pages do not name the pod; a version with no reviews pod here is still not ours.
+      const unnamed = verify.check(snapshot({ gateway: nodePortGateway, samples: [ok("v3")] }));
+      assert.equal(unnamed.state, "pending");
+      assert.match(
+        unnamed.detail,
+        /200 OK from another namespace's Bookinfo: its reviews pod is not in namespace bookinfo/,
+      );
+    });
+
+    test("with this namespace's gateway applied: failed, pointing at the other Gateways", () => {
+      const check = verify.check(
+        snapshot({ ...deployed, ...gatewayApplied, gateway: nodePortGateway, samples: [elsewhere] }),
+      );
+      assert.equal(check.state, "failed");
+      assert.equal(
+        check.detail,
+        "200 OK from another namespace's Bookinfo: reviews pod reviews-v2-5b667bcbf8-abcde is not in namespace bookinfo (1 of 1 recent requests 200)",
+      );
+      assert.match(fixText(check.fix), /kubectl get gateways,virtualservices --all-namespaces/);
+    });
+
+    test("its own reviews pod on the page is done", () => {
+      const own = { ...elsewhere, reviewsPod: "reviews-v2-7d9f8c6b5-x2k9q" };
+      const check = verify.check(
+        snapshot({ ...deployed, ...gatewayApplied, gateway: nodePortGateway, samples: [own] }),
+      );
+      assert.equal(check.state, "done");
+    });
   });
 });
