@@ -107,6 +107,10 @@ export const read = readFileSync;
   "source/tutorial/stage.ts": `import { fetchPage } from "../traffic/page.ts"; // breaks: pure-stays-pure
 export const check = fetchPage;
 `,
+  "source/analysis/advice.ts": `import type { Stage } from "../tutorial/stage.ts"; // breaks: analysis-reads-the-model
+import { podRow } from "../model/podRow.ts";
+export const advice = (stage: Stage) => [stage, podRow];
+`,
   "source/tutorial/shell.ts": `import child = require("node:child_process"); // breaks: pure-stays-pure
 export const run = child;
 `,

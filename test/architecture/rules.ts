@@ -11,13 +11,24 @@ import { type ImportSite, importsOf, landsOn, sourceFiles, type Target } from ".
 export const SCANNED = ["source", "packages/sandbox/src", "packages/sandbox/testing"];
 
 /** Every file under source/ belongs to one layer; source/'s own files are "shared". */
-export const LAYERS = ["cli", "ui", "engine", "tutorial", "traffic", "cluster", "model", "print"] as const;
+export const LAYERS = [
+  "cli",
+  "ui",
+  "engine",
+  "tutorial",
+  "analysis",
+  "traffic",
+  "cluster",
+  "model",
+  "print",
+] as const;
 export type Layer = (typeof LAYERS)[number] | "shared";
 
 /** Layers below the views: they never import from ui/ or cli/. */
 export const LOWER_LAYERS: readonly Layer[] = [
   "cluster",
   "model",
+  "analysis",
   "tutorial",
   "traffic",
   "engine",
@@ -169,8 +180,8 @@ export const RULES: readonly LayerRule[] = [
   },
   {
     id: "pure-stays-pure",
-    rule: "source/tutorial/ and source/model/ do no I/O: they import no fs, network, child process or worker module (not even its types), and no file that reaches one through value imports.",
-    covers: (file) => inLayer(file, "tutorial", "model"),
+    rule: "source/tutorial/, source/analysis/ and source/model/ do no I/O: they import no fs, network, child process or worker module (not even its types), and no file that reaches one through value imports.",
+    covers: (file) => inLayer(file, "tutorial", "analysis", "model"),
     breaks(site, context) {
       const t = site.target;
       if (t.kind === "builtin" && IO_BUILTINS.has(t.module))
@@ -181,9 +192,21 @@ export const RULES: readonly LayerRule[] = [
       if (site.typeOnly || t.kind !== "file") return undefined;
       const landed = context.landsOn(t.path);
       // A pure file that reaches I/O is reported where it leaks, not again in each importer.
-      if (!landed || inLayer(landed, "tutorial", "model")) return undefined;
+      if (!landed || inLayer(landed, "tutorial", "analysis", "model")) return undefined;
       const chain = context.ioChain(landed);
       return chain ? `imports "${site.specifier}", which reaches I/O: ${chain.join(" -> ")}` : undefined;
+    },
+  },
+  {
+    id: "analysis-reads-the-model",
+    rule: "source/analysis/ judges a snapshot and nothing else: it imports only source/model/ (and itself) from the product.",
+    covers: (file) => inLayer(file, "analysis"),
+    breaks(site, context) {
+      const t = site.target;
+      if (t.kind !== "file") return undefined;
+      const landed = context.landsOn(t.path) ?? t.path;
+      if (!landed.startsWith("source/") || inLayer(landed, "analysis", "model")) return undefined;
+      return `imports "${site.specifier}", which is not the model`;
     },
   },
   {
