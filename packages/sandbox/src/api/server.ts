@@ -20,10 +20,10 @@ import {
   openApiRoot,
   parseOpenApiPath,
 } from "./openapi.ts";
-import { type PodConnector, PortForwardServer } from "./portForward.ts";
 import { parseResourcePath } from "./request.ts";
 import { servedByCrds } from "./resources.ts";
 import { internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
+import { type PodConnector, StreamingServer } from "./streaming.ts";
 
 /** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -36,7 +36,7 @@ export interface ApiServerOptions {
   port?: number;
   /** How often watches that asked for bookmarks get one (a real server: about a minute). */
   bookmarkIntervalMs?: number;
-  /** Where `pods/portforward` connections go; without it every forwarded port is refused. */
+  /** Where `pods/portforward` and `pods/exec` go; without it every port is refused, every command fails. */
   pods?: PodConnector;
 }
 
@@ -63,7 +63,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Clients that stall mid-request must not hold sockets forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  const portForwards = new PortForwardServer({ objects: options.objects, connector: options.pods });
+  const portForwards = new StreamingServer({ objects: options.objects, connector: options.pods });
   server.on("upgrade", (req, socket, head) =>
     portForwards.handleUpgrade(req, socket, head, authenticate(req, options.users)),
   );
