@@ -67,7 +67,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   seed(objects, options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
-  const dataPlane = await startDataPlane({ store, httpNodePort });
+  const dataPlane = await startDataPlane({ store, httpNodePort, caPem: certificates.caPem });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");

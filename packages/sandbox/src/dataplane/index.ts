@@ -1,5 +1,8 @@
 import type { Duplex } from "node:stream";
+import type { ExecOutcome, ExecRequest } from "../api/remoteCommand.ts";
 import { bookinfoPrograms } from "../bookinfo/index.ts";
+import { execRuntime } from "../exec/index.ts";
+import type { Pod } from "../kube.ts";
 import type { Store } from "../store/store.ts";
 import { Decks, type Random } from "./balancer.ts";
 import { type Clock, realClock } from "./clock.ts";
@@ -7,6 +10,7 @@ import { Mesh } from "./mesh.ts";
 import { watchMesh } from "./meshView.ts";
 import { NodePortListener } from "./nodePortListener.ts";
 import { PodConnections, type PodTarget } from "./podConnections.ts";
+import { podNetwork } from "./podNetwork.ts";
 import type { ProgramFor } from "./workload.ts";
 
 export type { Clock } from "./clock.ts";
@@ -24,6 +28,8 @@ export interface DataPlaneOptions {
   programs?: ProgramFor;
   /** Address the node port is reachable on (the node's InternalIP). */
   host?: string;
+  /** The cluster CA, as pods see it in their service account volume. */
+  caPem?: string;
 }
 
 export interface DataPlane {
@@ -34,6 +40,8 @@ export interface DataPlane {
    * `kubectl port-forward`; false when nothing listens there (the forward reports it refused).
    */
   acceptConnection(target: PodTarget, socket: Duplex): boolean;
+  /** Runs a command in a pod's container, for `kubectl exec`: its network is the pod's. */
+  exec(request: ExecRequest): Promise<ExecOutcome>;
   /** Resolves once the listener matches the configuration as of now. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -73,6 +81,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
 
   const podConnections = new PodConnections({ view, mesh, nodePort: httpNodePort, programFor });
+  const processes = execRuntime({
+    store,
+    network: (pod: Pod) => podNetwork({ pod, mesh, view, store, programFor }),
+    caPem: options.caPem,
+  });
 
   function sync() {
     scheduled = false;
@@ -91,6 +104,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       return listener.listening;
     },
     acceptConnection: (target, socket) => podConnections.accept(target, socket),
+    exec: (request) => processes.exec(request),
     async settled() {
       while (scheduled) await new Promise((resolve) => setImmediate(resolve));
       await pending;
