@@ -12,6 +12,7 @@ import { istioCrds } from "./istio/crds.ts";
 import { istioSeedObjects } from "./istio/seed.ts";
 import type { KubeObject } from "./kube.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
+import { ContainerLogs } from "./logs/containerLogs.ts";
 import { makeServingCertificates } from "./pki/certificates.ts";
 import { freeNodePorts } from "./ports.ts";
 import { Store } from "./store/store.ts";
@@ -47,6 +48,8 @@ export interface Sandbox {
   store: Store;
   /** The ingress gateway and the simulated Bookinfo services. */
   dataPlane: DataPlane;
+  /** What the containers printed, as kubelet keeps it for `kubectl logs`. */
+  logs: ContainerLogs;
   stop(): Promise<void>;
 }
 
@@ -66,8 +69,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     nodeName: SANDBOX_NODE,
   });
   seed(objects, options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]);
-  const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
-  const dataPlane = await startDataPlane({ store, httpNodePort, caPem: certificates.caPem });
+  const logs = new ContainerLogs();
+  const controllers = startControllers({
+    objects,
+    nodeName: SANDBOX_NODE,
+    speed,
+    logs,
+    istioVersion: ISTIO_VERSION,
+  });
+  const dataPlane = await startDataPlane({ store, httpNodePort, caPem: certificates.caPem, logs });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");
@@ -77,6 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tls: certificates,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     pods: dataPlane,
+    logs,
     users: new Map([
       [adminToken, { name: "bookinfo-admin", canWrite: true }],
       [viewerToken, { name: "bookinfo-viewer", canWrite: false }],
@@ -103,6 +114,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     objects,
     store,
     dataPlane,
+    logs,
     async stop() {
       if (stopped) return;
       stopped = true;

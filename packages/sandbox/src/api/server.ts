@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { authorize, authorizePath, type User } from "./authorization.ts";
 import {
   apiGroup,
@@ -38,6 +39,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Where `pods/portforward` and `pods/exec` go; without it every port is refused, every command fails. */
   pods?: PodConnector;
+  /** The node's container logs, served at pods/{name}/log. */
+  logs?: ContainerLogs;
 }
 
 export interface ApiServer {
@@ -214,6 +217,7 @@ async function handle(
       },
       send,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
+      logs: options.logs,
     };
     await handleResource(ctx, parsed.request);
   } catch (error) {

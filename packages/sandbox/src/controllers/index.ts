@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type { ObjectService } from "../api/objects.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { startDeploymentController } from "./deployments.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startGarbageCollector } from "./garbageCollector.ts";
@@ -19,6 +20,9 @@ export interface ControllerOptions {
   nodeName: string;
   /** Divides every simulated delay (image pulls, start-up, readiness, termination). */
   speed: number;
+  /** Where the kubelet keeps what containers print. */
+  logs?: ContainerLogs;
+  istioVersion?: string;
 }
 
 export interface Controllers {
@@ -36,7 +40,10 @@ export interface Controllers {
  * They react to store events only, so an idle cluster does no work.
  */
 export function startControllers(options: ControllerOptions): Controllers {
-  const rt = new Runtime(options.objects, options.nodeName, options.speed);
+  const rt = new Runtime(options.objects, options.nodeName, options.speed, {
+    logs: options.logs,
+    istioVersion: options.istioVersion,
+  });
   startNamespaceController(rt);
   startServiceAccountController(rt);
   startGarbageCollector(rt);

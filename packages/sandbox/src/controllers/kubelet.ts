@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Pod } from "../kube.ts";
+import { shutdownLines, startupLines } from "../logs/appLines.ts";
 import {
   exitCodeOnStop,
   initRunSeconds,
@@ -140,7 +141,8 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
       start(c);
       c.readyAt = now + (readySeconds(c.spec) * 1000) / rt.speed;
     }
-    publish(run);
+    const pod = publish(run);
+    if (pod) for (const c of run.app) printed(pod, c, startupLines(pod, c.spec, new Date(), rt.istioVersion));
     awaitReadiness(run);
   }
 
@@ -198,6 +200,10 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
     const wasRunning = run.app.some((c) => c.state === "running");
     for (const c of [...run.init, ...run.app]) {
       if (c.state === "terminated") continue;
+      if (c.state === "running" && run.lastPod) {
+        printed(run.lastPod, c, shutdownLines(c.spec, new Date()));
+        rt.logs?.ended(run.uid, c.spec.name);
+      }
       if (c.state === "running") {
         c.exitCode = exitCodeOnStop(c.spec);
         c.reason = c.exitCode === 0 ? "Completed" : "Error";
@@ -225,10 +231,17 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
     });
   }
 
+  /** What a container wrote to its stdout, into the node's container logs. */
+  function printed(pod: Pod, c: ContainerRun, lines: string[]): void {
+    if (lines.length) rt.logs?.write(pod, c.spec.name, lines.join("\n"));
+  }
+
   function forget(run: PodRun): void {
     run.cancel?.();
     run.cancel = undefined;
     runs.delete(run.key);
+    // kubelet removes a deleted pod's logs with its containers.
+    rt.logs?.forget(run.uid);
     const started = run.app.some((c) => c.state === "running");
     if (started && !run.stopped && run.lastPod) announce("stopped", run.lastPod);
   }

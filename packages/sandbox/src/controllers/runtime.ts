@@ -1,5 +1,6 @@
 import type { ObjectService } from "../api/objects.ts";
 import { StatusError } from "../api/status.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import type { Store, StoreEvent } from "../store/store.ts";
 
 /** A coalescing set of object keys waiting for one controller's reconcile function. */
@@ -40,11 +41,19 @@ export class Runtime {
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
+  /** The node's container logs (kubelet writes what containers print there). */
+  readonly logs: ContainerLogs | undefined;
+  /** The Istio version the cluster runs, as its proxies report it. */
+  readonly istioVersion: string;
+
   constructor(
     readonly objects: ObjectService,
     readonly nodeName: string,
     readonly speed: number,
+    extras: { logs?: ContainerLogs; istioVersion?: string } = {},
   ) {
+    this.logs = extras.logs;
+    this.istioVersion = extras.istioVersion ?? "1.28.1";
     if (!(speed > 0)) throw new Error(`speed must be a positive number, got ${speed}`);
     this.store = objects.store;
   }

@@ -3,10 +3,12 @@ import type { ExecOutcome, ExecRequest } from "../api/remoteCommand.ts";
 import { bookinfoPrograms } from "../bookinfo/index.ts";
 import { execRuntime } from "../exec/index.ts";
 import type { Pod } from "../kube.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import type { Store } from "../store/store.ts";
 import { Decks, type Random } from "./balancer.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { Mesh } from "./mesh.ts";
+import { meshLogWriter } from "./meshLogs.ts";
 import { watchMesh } from "./meshView.ts";
 import { NodePortListener } from "./nodePortListener.ts";
 import { PodConnections, type PodTarget } from "./podConnections.ts";
@@ -30,6 +32,8 @@ export interface DataPlaneOptions {
   host?: string;
   /** The cluster CA, as pods see it in their service account volume. */
   caPem?: string;
+  /** Where the proxies' access logs and the programs' lines go (kubelet's container logs). */
+  logs?: ContainerLogs;
 }
 
 export interface DataPlane {
@@ -67,7 +71,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
 
   const programFor = options.programs ?? bookinfoPrograms();
+  const logWriter = options.logs && meshLogWriter(options.logs, store);
   const mesh = new Mesh({
+    observer: logWriter,
     index: view.current,
     programFor,
     clock: options.clock ?? realClock,
@@ -111,6 +117,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     },
     async stop() {
       view.unsubscribe();
+      logWriter?.stop();
       podConnections.close();
       await listener.stop();
     },
