@@ -2,6 +2,7 @@ import type { EventEmitter } from "node:events";
 import type { ObjectService } from "../api/objects.ts";
 import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { startDeploymentController } from "./deployments.ts";
+import { startEndpointSliceController } from "./endpointSlices.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startGarbageCollector } from "./garbageCollector.ts";
 import { type KubeletEvents, startKubelet } from "./kubelet.ts";
@@ -52,6 +53,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   startScheduler(rt);
   const pods = startKubelet(rt);
   startEndpointsController(rt);
+  startEndpointSliceController(rt);
   return {
     stop: () => rt.stop(),
     settled: () => rt.settled(),
