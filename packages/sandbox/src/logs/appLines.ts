@@ -19,12 +19,20 @@ const commonLogTime = (at: Date) =>
 /** pilot-agent's zap time, microseconds. */
 const agentTime = (at: Date) => `${at.toISOString().slice(0, 23)}000Z`;
 
-export type AppKind = "productpage" | "details" | "ratings" | "reviews" | "proxy" | "other";
+export type AppKind = "productpage" | "details" | "ratings" | "reviews" | "proxy" | "nginx" | "other";
 
 export function appKind(container: Container): AppKind {
-  if (container.name === "istio-proxy" || /\/proxyv2[:@]/.test(container.image ?? "")) return "proxy";
-  return bookinfoImage(container.image ?? "")?.app ?? "other";
+  const image = container.image ?? "";
+  if (container.name === "istio-proxy" || /\/proxyv2[:@]/.test(image)) return "proxy";
+  const repository = image.split(/[:@]/, 1)[0] ?? "";
+  // The image a workshop reaches for first: `kubectl create deployment web --image=nginx`.
+  if (/(^|\/)nginx$/.test(repository)) return "nginx";
+  return bookinfoImage(image)?.app ?? "other";
 }
+
+/** nginx's "2025/06/01 10:00:00". */
+const nginxTime = (at: Date) =>
+  `${at.getUTCFullYear()}/${pad2(at.getUTCMonth() + 1)}/${pad2(at.getUTCDate())} ${pad2(at.getUTCHours())}:${pad2(at.getUTCMinutes())}:${pad2(at.getUTCSeconds())}`;
 
 /** The container that runs the pod's program (not the sidecar). */
 export function appContainer(pod: Pod): Container | undefined {
@@ -64,6 +72,28 @@ export function startupLines(pod: Pod, container: Container, at: Date, istioVers
     }
     case "ratings":
       return ["Server listening on: http://0.0.0.0:9080"];
+    case "nginx": {
+      const t = nginxTime(at);
+      return [
+        "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
+        "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+        "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
+        "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
+        "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
+        "/docker-entrypoint.sh: Configuration complete; ready for start up",
+        `${t} [notice] 1#1: using the "epoll" event method`,
+        `${t} [notice] 1#1: nginx/1.27.3`,
+        `${t} [notice] 1#1: built by gcc 12.2.0 (Debian 12.2.0-14)`,
+        `${t} [notice] 1#1: OS: Linux 6.8.0-1017-gcp`,
+        `${t} [notice] 1#1: getrlimit(RLIMIT_NOFILE): 1048576:1048576`,
+        `${t} [notice] 1#1: start worker processes`,
+        `${t} [notice] 1#1: start worker process 29`,
+        `${t} [notice] 1#1: start worker process 30`,
+      ];
+    }
     case "reviews":
       return [
         "Launching defaultServer (Open Liberty 24.0.0.9/wlp-1.0.93.cl240920240903-1901) on Eclipse OpenJ9 VM, version 17.0.12+7 (en_US)",
@@ -122,6 +152,17 @@ export function shutdownLines(container: Container, at: Date): string[] {
         "[AUDIT   ] CWWKE0085I: The server defaultServer is stopping because the JVM is exiting.",
         "[AUDIT   ] CWWKE0036I: The server defaultServer stopped after 3 minutes, 12.004 seconds.",
       ];
+    case "nginx": {
+      const t = nginxTime(at);
+      return [
+        `${t} [notice] 1#1: signal 3 (SIGQUIT) received, shutting down`,
+        `${t} [notice] 29#29: gracefully shutting down`,
+        `${t} [notice] 29#29: exiting`,
+        `${t} [notice] 29#29: exit`,
+        `${t} [notice] 1#1: worker process 29 exited with code 0`,
+        `${t} [notice] 1#1: exit`,
+      ];
+    }
     case "proxy": {
       const t = agentTime(at);
       return [
