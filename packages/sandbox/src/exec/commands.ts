@@ -400,6 +400,18 @@ const which: Command = async (args, process) => {
   return status;
 };
 
+/** stty size: the terminal's rows and columns, which kubectl keeps up to date. */
+const stty: Command = async (args, process) => {
+  if (!process.tty) {
+    process.err("stty: 'standard input': Inappropriate ioctl for device\n");
+    return 1;
+  }
+  const { width, height } = process.terminal ?? { width: 80, height: 24 };
+  if (args[0] === "size") process.out(`${height} ${width}\n`);
+  else process.out(`speed 38400 baud; rows ${height}; columns ${width}; line = 0;\n`);
+  return 0;
+};
+
 const pwd: Command = async (_args, process) => {
   process.out(`${process.cwd}\n`);
   return 0;
@@ -478,6 +490,7 @@ export const COMMANDS: Record<string, Command> = {
   date,
   uname,
   which,
+  stty,
   curl,
   python: versionOnly("Python 3.12.7\n"),
   python3: versionOnly("Python 3.12.7\n"),

@@ -43,6 +43,7 @@ const COMMON = [
   "date",
   "uname",
   "which",
+  "stty",
   "curl",
 ];
 

@@ -96,7 +96,10 @@ export function execRuntime(options: ExecRuntimeOptions): ExecConnector {
         signal: request.signal,
         network: options.network(pod),
         tty: request.tty,
+        // One object, shared by every copy of the process the shell makes, updated in place.
+        terminal: { width: 80, height: 24 },
       };
+      request.terminal.on("resize", (size) => Object.assign(process.terminal!, size));
 
       const interactive =
         SHELLS.has(basename(executable)) && !args.some((a) => a === "-c" || !a.startsWith("-"));

@@ -40,6 +40,8 @@ export interface Process {
   network: Network;
   /** Whether stdout is a terminal (kubectl exec -t). */
   tty: boolean;
+  /** The terminal's size as the client last reported it. */
+  terminal?: { width: number; height: number };
 }
 
 export type Command = (args: string[], process: Process) => Promise<number>;
