@@ -1,5 +1,5 @@
 import type { KubeObject } from "../kube.ts";
-import { appContainer, calledLines, servedLines } from "../logs/appLines.ts";
+import { appContainer, calledLines, logsCalls, logsServed, servedLines } from "../logs/appLines.ts";
 import type { ContainerLogs } from "../logs/containerLogs.ts";
 import type { Store } from "../store/store.ts";
 import { jsonAccessLog, textAccessLog } from "./accessLog.ts";
@@ -41,13 +41,13 @@ export function meshLogWriter(logs: ContainerLogs, store: Store): MeshObserver &
     },
     served(pod, request, response, sourceIP) {
       const container = appContainer(pod);
-      if (!container) return;
+      if (!container || !logsServed(container)) return;
       const lines = servedLines(container, request, response, sourceIP, new Date());
       if (lines.length) logs.write(pod, container.name, lines.join("\n"));
     },
     called(caller, url, request, response) {
       const container = appContainer(caller);
-      if (!container) return;
+      if (!container || !logsCalls(container)) return;
       const lines = calledLines(container, url, request, response);
       if (lines.length) logs.write(caller, container.name, lines.join("\n"));
     },

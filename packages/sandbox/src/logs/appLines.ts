@@ -21,7 +21,20 @@ const agentTime = (at: Date) => `${at.toISOString().slice(0, 23)}000Z`;
 
 export type AppKind = "productpage" | "details" | "ratings" | "reviews" | "proxy" | "nginx" | "other";
 
+// Asked for on every request that is logged; pods and their containers are reused objects.
+const kinds = new WeakMap<Container, AppKind>();
+const apps = new WeakMap<Pod, Container | null>();
+
 export function appKind(container: Container): AppKind {
+  let kind = kinds.get(container);
+  if (!kind) {
+    kind = kindOf(container);
+    kinds.set(container, kind);
+  }
+  return kind;
+}
+
+function kindOf(container: Container): AppKind {
   const image = container.image ?? "";
   if (container.name === "istio-proxy" || /\/proxyv2[:@]/.test(image)) return "proxy";
   const repository = image.split(/[:@]/, 1)[0] ?? "";
@@ -36,11 +49,21 @@ const nginxTime = (at: Date) =>
 
 /** The container that runs the pod's program (not the sidecar). */
 export function appContainer(pod: Pod): Container | undefined {
-  return (
-    (pod.spec?.containers ?? []).find((c) => appKind(c) !== "proxy" && appKind(c) !== "other") ??
-    (pod.spec?.containers ?? []).find((c) => c.name !== "istio-proxy")
-  );
+  let app = apps.get(pod);
+  if (app === undefined) {
+    const containers = pod.spec?.containers ?? [];
+    app =
+      containers.find((c) => appKind(c) !== "proxy" && appKind(c) !== "other") ??
+      containers.find((c) => c.name !== "istio-proxy") ??
+      null;
+    apps.set(pod, app);
+  }
+  return app ?? undefined;
 }
+
+/** Whether the app logs each request it serves (only WEBrick, in Bookinfo) or each call it makes. */
+export const logsServed = (container: Container) => appKind(container) === "details";
+export const logsCalls = (container: Container) => appKind(container) === "productpage";
 
 const isGateway = (pod: Pod) =>
   pod.metadata.labels?.istio === "ingressgateway" ||

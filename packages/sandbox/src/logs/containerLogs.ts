@@ -11,9 +11,13 @@ export interface LogLine {
 
 interface Log {
   current: LogLine[];
+  /** Bytes of text in `current`. */
+  bytes: number;
   previous?: LogLine[];
   followers: Set<Follower>;
-  lastNanos: bigint;
+  lastMs: number;
+  sequence: number;
+  lastSecond: string;
 }
 
 export interface Follower {
@@ -22,24 +26,32 @@ export interface Follower {
   end(): void;
 }
 
-// kubelet rotates at 10 MiB by default; a few thousand lines is plenty for a simulation.
-const MAX_LINES = 5000;
+// kubelet rotates at 10 MiB by default; the simulation keeps the latest lines up to a budget
+// per container, so a long traffic run costs a bounded amount of memory.
+const MAX_LINES = 2000;
+const MAX_BYTES = 512 * 1024;
 // kubelet splits longer lines into partial ones; the simulation just truncates.
 const MAX_LINE = 16 * 1024;
 // Logs of this many containers at most, the oldest forgotten first.
-const MAX_CONTAINERS = 2000;
+const MAX_CONTAINERS = 1000;
 
 const keyOf = (uid: string, container: string) => `${uid}/${container}`;
 
-/** Nanoseconds since the epoch: the wall clock in ms, with a counter so lines stay ordered. */
+/**
+ * RFC 3339 with nanoseconds from the wall clock in ms, with a counter below the ms so the
+ * lines of one container stay in order.
+ */
 function stamp(log: Log, at: Date): string {
-  let nanos = BigInt(at.getTime()) * 1_000_000n;
-  if (nanos <= log.lastNanos) nanos = log.lastNanos + 1000n;
-  log.lastNanos = nanos;
-  const millis = Number(nanos / 1_000_000n);
-  const iso = new Date(millis).toISOString();
-  const fraction = String(nanos % 1_000_000_000n).padStart(9, "0");
-  return `${iso.slice(0, 19)}.${fraction}Z`;
+  let ms = at.getTime();
+  if (ms < log.lastMs) ms = log.lastMs;
+  if (ms === log.lastMs) log.sequence++;
+  else {
+    log.lastMs = ms;
+    log.sequence = 0;
+    log.lastSecond = new Date(ms).toISOString().slice(0, 19);
+  }
+  const fraction = `${String(ms % 1000).padStart(3, "0")}${String(Math.min(log.sequence, 999_999) * 1).padStart(6, "0")}`;
+  return `${log.lastSecond}.${fraction}Z`;
 }
 
 export class ContainerLogs {
@@ -49,7 +61,7 @@ export class ContainerLogs {
     const key = keyOf(uid, container);
     let log = this.#logs.get(key);
     if (!log) {
-      log = { current: [], followers: new Set(), lastNanos: 0n };
+      log = { current: [], bytes: 0, followers: new Set(), lastMs: 0, sequence: 0, lastSecond: "" };
       this.#logs.set(key, log);
       if (this.#logs.size > MAX_CONTAINERS) {
         const oldest = this.#logs.keys().next().value;
@@ -67,9 +79,21 @@ export class ContainerLogs {
     for (const raw of text.replace(/\n$/, "").split("\n")) {
       const line = { at: stamp(log, at), text: raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw };
       log.current.push(line);
+      log.bytes += line.text.length;
       for (const follower of log.followers) follower.line(line);
     }
-    if (log.current.length > MAX_LINES) log.current.splice(0, log.current.length - MAX_LINES);
+    // Trimmed in batches: dropping from the front of an array on every line would cost a
+    // copy of the whole log per line.
+    if (log.current.length > MAX_LINES * 1.25 || log.bytes > MAX_BYTES * 1.25) {
+      let drop = 0;
+      let bytes = log.bytes;
+      while (drop < log.current.length - 1 && (log.current.length - drop > MAX_LINES || bytes > MAX_BYTES)) {
+        bytes -= log.current[drop]!.text.length;
+        drop++;
+      }
+      log.current = log.current.slice(drop);
+      log.bytes = bytes;
+    }
   }
 
   /** The lines of the current instance, or of the one before the last restart. */
@@ -92,6 +116,7 @@ export class ContainerLogs {
     log.followers.clear();
     log.previous = log.current;
     log.current = [];
+    log.bytes = 0;
   }
 
   /** The container stopped: followers are done. */
