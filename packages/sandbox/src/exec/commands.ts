@@ -400,6 +400,36 @@ const which: Command = async (args, process) => {
   return status;
 };
 
+/** seq [FIRST [INCREMENT]] LAST, one number a line. */
+const seq: Command = async (args, process) => {
+  const numbers = args.map(Number);
+  if (numbers.length === 0 || numbers.length > 3 || numbers.some((n) => !Number.isFinite(n))) {
+    process.err(
+      args.length
+        ? `seq: invalid floating point argument: '${args.find((a) => !Number.isFinite(Number(a)))}'\n`
+        : "seq: missing operand\n",
+    );
+    return 1;
+  }
+  const [first, step, last] =
+    numbers.length === 1
+      ? [1, 1, numbers[0]!]
+      : numbers.length === 2
+        ? [numbers[0]!, 1, numbers[1]!]
+        : (numbers as [number, number, number]);
+  if (step === 0) {
+    process.err("seq: invalid Zero increment value: '0'\n");
+    return 1;
+  }
+  const lines: string[] = [];
+  for (let n = first; step > 0 ? n <= last : n >= last; n += step) {
+    lines.push(String(n));
+    if (lines.length >= 100_000) break;
+  }
+  if (lines.length) process.out(`${lines.join("\n")}\n`);
+  return 0;
+};
+
 /** stty size: the terminal's rows and columns, which kubectl keeps up to date. */
 const stty: Command = async (args, process) => {
   if (!process.tty) {
@@ -491,6 +521,7 @@ export const COMMANDS: Record<string, Command> = {
   uname,
   which,
   stty,
+  seq,
   curl,
   python: versionOnly("Python 3.12.7\n"),
   python3: versionOnly("Python 3.12.7\n"),

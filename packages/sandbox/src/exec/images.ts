@@ -44,6 +44,7 @@ const COMMON = [
   "uname",
   "which",
   "stty",
+  "seq",
   "curl",
 ];
 

@@ -18,12 +18,22 @@ export interface Redirect {
 }
 
 export interface SimpleCommand {
+  kind?: undefined;
   assignments: { name: string; value: Word }[];
   words: Word[];
   redirects: Redirect[];
 }
 
-export type Pipeline = { commands: SimpleCommand[]; negated: boolean };
+/** `for NAME [in WORDS]; do LIST; done`: the loop traffic generators are written with. */
+export interface ForLoop {
+  kind: "for";
+  name: string;
+  /** Undefined without `in`: the positional parameters. */
+  items: Word[] | undefined;
+  body: Script;
+}
+
+export type Pipeline = { commands: (SimpleCommand | ForLoop)[]; negated: boolean };
 export type AndOr = { first: Pipeline; rest: { op: "&&" | "||"; pipeline: Pipeline }[] };
 export type Script = AndOr[];
 
@@ -207,7 +217,44 @@ export function parseScript(input: string): Script {
     throw new ShellSyntaxError(`Syntax error: ${what} unexpected`);
   };
 
-  const command = (): SimpleCommand => {
+  /** A word that is the reserved word `name` here: unquoted and alone. */
+  const reserved = (token: Token | undefined, name: string) =>
+    token?.kind === "word" &&
+    token.word.length === 1 &&
+    token.word[0]!.kind === "text" &&
+    !token.word[0]!.quoted &&
+    token.word[0]!.text === name;
+  const skipSeparators = () => {
+    while (peek()?.kind === "op" && (peek() as { op: string }).op === ";") at++;
+  };
+
+  const forLoop = (): ForLoop => {
+    at++;
+    const nameToken = peek();
+    const name =
+      nameToken?.kind === "word" && nameToken.word[0]?.kind === "text" ? nameToken.word[0].text : "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new ShellSyntaxError(`Syntax error: Bad for loop variable`);
+    at++;
+    let items: Word[] | undefined;
+    if (reserved(peek(), "in")) {
+      at++;
+      items = [];
+      while (peek()?.kind === "word" && !reserved(peek(), "do"))
+        items.push((peek() as { word: Word }).word), at++;
+    }
+    skipSeparators();
+    if (!reserved(peek(), "do")) unexpected(peek());
+    at++;
+    const body = list("done");
+    if (!reserved(peek(), "done"))
+      throw new ShellSyntaxError('Syntax error: end of file unexpected (expecting "done")');
+    at++;
+    return { kind: "for", name, items, body };
+  };
+
+  const command = (): SimpleCommand | ForLoop => {
+    if (reserved(peek(), "for")) return forLoop();
     const result: SimpleCommand = { assignments: [], words: [], redirects: [] };
     for (;;) {
       const token = peek();
@@ -250,24 +297,37 @@ export function parseScript(input: string): Script {
     return { commands, negated };
   };
 
-  const script: Script = [];
-  while (at < tokens.length) {
-    const token = peek()!;
-    if (token.kind === "op" && (token.op === ";" || token.op === "&")) {
-      if (script.length === 0) unexpected(token);
-      at++;
-      continue;
+  /** Commands up to the end, or up to the reserved word `stop` where a command would start. */
+  function list(stop?: string): Script {
+    const script: Script = [];
+    while (at < tokens.length) {
+      const token = peek()!;
+      if (stop && reserved(token, stop)) break;
+      if (token.kind === "op" && (token.op === ";" || token.op === "&")) {
+        if (script.length === 0 && !stop) unexpected(token);
+        at++;
+        continue;
+      }
+      const chain: AndOr = { first: pipeline(), rest: [] };
+      for (;;) {
+        const next = peek();
+        if (next?.kind !== "op" || (next.op !== "&&" && next.op !== "||")) break;
+        at++;
+        chain.rest.push({ op: next.op, pipeline: pipeline() });
+      }
+      script.push(chain);
+      const after = peek();
+      if (
+        after &&
+        !(after.kind === "op" && (after.op === ";" || after.op === "&")) &&
+        !(stop && reserved(after, stop))
+      )
+        unexpected(after);
     }
-    const chain: AndOr = { first: pipeline(), rest: [] };
-    for (;;) {
-      const next = peek();
-      if (next?.kind !== "op" || (next.op !== "&&" && next.op !== "||")) break;
-      at++;
-      chain.rest.push({ op: next.op, pipeline: pipeline() });
-    }
-    script.push(chain);
-    const after = peek();
-    if (after && !(after.kind === "op" && (after.op === ";" || after.op === "&"))) unexpected(after);
+    return script;
   }
+
+  const script = list();
+  if (at < tokens.length) unexpected(peek());
   return script;
 }

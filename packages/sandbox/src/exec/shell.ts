@@ -2,9 +2,11 @@ import type { SimResponse } from "../dataplane/http.ts";
 import type { ContainerView } from "./container.ts";
 import { DIRECTORY } from "./images.ts";
 import {
+  type ForLoop,
   type Pipeline,
   parseScript,
   type Redirect,
+  type Script,
   ShellSyntaxError,
   type SimpleCommand,
   type Word,
@@ -140,7 +142,11 @@ export class Shell {
       this.status = 2;
       return this.status;
     }
-    for (const chain of parsed) {
+    return this.#script(parsed, io);
+  }
+
+  async #script(script: Script, io: Pick<Process, "out" | "err" | "stdin">): Promise<number> {
+    for (const chain of script) {
       let status = await this.#pipeline(chain.first, io);
       for (const { op, pipeline } of chain.rest) {
         if ((op === "&&" && status !== 0) || (op === "||" && status === 0)) continue;
@@ -149,6 +155,19 @@ export class Shell {
       this.status = status;
     }
     return this.status;
+  }
+
+  async #loop(loop: ForLoop, io: Pick<Process, "out" | "err" | "stdin">): Promise<number> {
+    const items: string[] = [];
+    if (loop.items) for (const word of loop.items) items.push(...(await this.#expand(word)));
+    else items.push(...this.positional);
+    let status = 0;
+    for (const item of items) {
+      if (this.#process.signal.aborted) return 130;
+      this.vars.set(loop.name, item);
+      status = await this.#script(loop.body, io);
+    }
+    return status;
   }
 
   /** "sh: 1: message" (dash) or "bash: line 1: message" (bash). */
@@ -165,7 +184,10 @@ export class Shell {
       const last = i === pipeline.commands.length - 1;
       let captured = "";
       const out = last ? io.out : (text: string) => (captured += text);
-      status = await this.#command(pipeline.commands[i]!, { out, err: io.err, stdin });
+      const command = pipeline.commands[i]!;
+      const streams = { out, err: io.err, stdin };
+      status =
+        command.kind === "for" ? await this.#loop(command, streams) : await this.#command(command, streams);
       if (!last) {
         const input = captured;
         stdin = () => Promise.resolve(input);

@@ -85,6 +85,19 @@ describe("the shell", () => {
     assert.equal(result.out, "2\nor\nand\n1\n1\n");
   });
 
+  it("for loops over words and $(seq ...), nested, in pipelines; done as an argument is a word", async () => {
+    const result = await sh(
+      "for i in $(seq 1 3); do echo n=$i; done | wc -l; for x in a b; do for y in 1 2; do echo -n $x$y; done; done; echo done",
+    );
+    assert.equal(result.out, "3\na1a2b1b2done\n");
+    const unfinished = await sh("for i in 1 2; do echo $i");
+    assert.deepEqual(
+      [unfinished.code, unfinished.err],
+      [2, 'sh: 1: Syntax error: end of file unexpected (expecting "done")\n'],
+    );
+    assert.equal((await run("seq", ["2", "2", "7"])).out, "2\n4\n6\n");
+  });
+
   it("redirections: to files and back, stderr to stdout or nowhere", async () => {
     const result = await sh(
       "echo first > /tmp/f; echo second >> /tmp/f; cat < /tmp/f; cat /nope 2>&1; cat /nope 2>/dev/null || echo gone",
