@@ -240,8 +240,10 @@ export function parseScript(input: string): Script {
     if (reserved(peek(), "in")) {
       at++;
       items = [];
-      while (peek()?.kind === "word" && !reserved(peek(), "do"))
-        items.push((peek() as { word: Word }).word), at++;
+      while (peek()?.kind === "word" && !reserved(peek(), "do")) {
+        items.push((peek() as { word: Word }).word);
+        at++;
+      }
     }
     skipSeparators();
     if (!reserved(peek(), "do")) unexpected(peek());
