@@ -130,7 +130,8 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
     }
     step(run, pullWait(run, c) + CREATE_SECONDS, () => {
       start(run, c);
-      publish(run);
+      const pod = publish(run);
+      if (pod) printed(pod, c, startupLines(pod, c.spec, new Date(), rt.istioVersion));
       step(run, initRunSeconds(c.spec), () => {
         c.state = "terminated";
         c.exitCode = 0;

@@ -19,7 +19,15 @@ const commonLogTime = (at: Date) =>
 /** pilot-agent's zap time, microseconds. */
 const agentTime = (at: Date) => `${at.toISOString().slice(0, 23)}000Z`;
 
-export type AppKind = "productpage" | "details" | "ratings" | "reviews" | "proxy" | "nginx" | "other";
+export type AppKind =
+  | "productpage"
+  | "details"
+  | "ratings"
+  | "reviews"
+  | "proxy"
+  | "istio-init"
+  | "nginx"
+  | "other";
 
 // Asked for on every request that is logged; pods and their containers are reused objects.
 const kinds = new WeakMap<Container, AppKind>();
@@ -36,6 +44,7 @@ export function appKind(container: Container): AppKind {
 
 function kindOf(container: Container): AppKind {
   const image = container.image ?? "";
+  if ((container.args as string[] | undefined)?.[0] === "istio-iptables") return "istio-init";
   if (container.name === "istio-proxy" || /\/proxyv2[:@]/.test(image)) return "proxy";
   const repository = image.split(/[:@]/, 1)[0] ?? "";
   // The image a workshop reaches for first: `kubectl create deployment web --image=nginx`.
@@ -95,6 +104,68 @@ export function startupLines(pod: Pod, container: Container, at: Date, istioVers
     }
     case "ratings":
       return ["Server listening on: http://0.0.0.0:9080"];
+    case "istio-init": {
+      const t = agentTime(at);
+      return [
+        `${t}\tinfo\tIstio iptables environment:`,
+        "ENVOY_PORT=",
+        "INBOUND_CAPTURE_PORT=",
+        "ISTIO_INBOUND_INTERCEPTION_MODE=",
+        "ISTIO_INBOUND_PORTS=",
+        "ISTIO_OUTBOUND_PORTS=",
+        "ISTIO_LOCAL_EXCLUDE_PORTS=",
+        "ISTIO_EXCLUDE_INTERFACES=",
+        "ISTIO_SERVICE_CIDR=",
+        "ISTIO_SERVICE_EXCLUDE_CIDR=",
+        "ISTIO_META_DNS_CAPTURE=",
+        "INVALID_DROP=",
+        `${t}\tinfo\tIstio iptables variables:`,
+        "IPTABLES_VERSION=",
+        "PROXY_PORT=15001",
+        "PROXY_INBOUND_CAPTURE_PORT=15006",
+        "PROXY_TUNNEL_PORT=15008",
+        "PROXY_UID=1337",
+        "PROXY_GID=1337",
+        "INBOUND_INTERCEPTION_MODE=REDIRECT",
+        "INBOUND_TPROXY_MARK=1337",
+        "INBOUND_TPROXY_ROUTE_TABLE=133",
+        "INBOUND_PORTS_INCLUDE=*",
+        "INBOUND_PORTS_EXCLUDE=15090,15021,15020",
+        "OUTBOUND_OWNER_GROUPS_INCLUDE=*",
+        "OUTBOUND_IP_RANGES_INCLUDE=*",
+        "KUBE_VIRT_INTERFACES=",
+        "ENABLE_INBOUND_IPV6=false",
+        "DUAL_STACK=false",
+        "DNS_CAPTURE=false",
+        "CAPTURE_ALL_DNS=false",
+        `${t}\tinfo\tRunning iptables-restore with the following input:`,
+        "* nat",
+        "-N ISTIO_INBOUND",
+        "-N ISTIO_REDIRECT",
+        "-N ISTIO_IN_REDIRECT",
+        "-N ISTIO_OUTPUT",
+        "-A ISTIO_INBOUND -p tcp --dport 15008 -j RETURN",
+        "-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001",
+        "-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006",
+        "-A PREROUTING -p tcp -j ISTIO_INBOUND",
+        "-A ISTIO_INBOUND -p tcp --dport 15090 -j RETURN",
+        "-A ISTIO_INBOUND -p tcp --dport 15021 -j RETURN",
+        "-A ISTIO_INBOUND -p tcp --dport 15020 -j RETURN",
+        "-A ISTIO_INBOUND -p tcp -j ISTIO_IN_REDIRECT",
+        "-A OUTPUT -p tcp -j ISTIO_OUTPUT",
+        "-A ISTIO_OUTPUT -o lo -s 127.0.0.6/32 -j RETURN",
+        "-A ISTIO_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp ! --dport 15008 -m owner --uid-owner 1337 -j ISTIO_IN_REDIRECT",
+        "-A ISTIO_OUTPUT -o lo -m owner ! --uid-owner 1337 -j RETURN",
+        "-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN",
+        "-A ISTIO_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp ! --dport 15008 -m owner --gid-owner 1337 -j ISTIO_IN_REDIRECT",
+        "-A ISTIO_OUTPUT -o lo -m owner ! --gid-owner 1337 -j RETURN",
+        "-A ISTIO_OUTPUT -m owner --gid-owner 1337 -j RETURN",
+        "-A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN",
+        "-A ISTIO_OUTPUT -j ISTIO_REDIRECT",
+        "COMMIT",
+        `${t}\tinfo\tRunning ip6tables-restore with the following input:`,
+      ];
+    }
     case "nginx": {
       const t = nginxTime(at);
       return [

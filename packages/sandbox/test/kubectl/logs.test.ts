@@ -109,6 +109,11 @@ describe("kubectl logs", () => {
       /CWWKF0011I: The defaultServer server is ready to run a smarter planet/,
     );
     assert.match(await logs(podOf("ratings"), "-c", "istio-proxy"), /\tinfo\tEnvoy proxy is ready$/m);
+    // The init container's log stays readable after it completed.
+    assert.match(
+      await logs(podOf("ratings"), "-c", "istio-init"),
+      /^-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001$/m,
+    );
   });
 
   test("--tail, --timestamps, -l", async () => {
