@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
-import type { ExecOutcome, ExecRequest } from "../api/remoteCommand.ts";
+import type { ExecConnector, ExecOutcome, ExecRequest } from "../api/remoteCommand.ts";
 import { bookinfoPrograms } from "../bookinfo/index.ts";
-import { execRuntime } from "../exec/index.ts";
+import type { ExecRuntimeOptions } from "../exec/index.ts";
 import type { Pod } from "../kube.ts";
 import type { ContainerLogs } from "../logs/containerLogs.ts";
 import type { Store } from "../store/store.ts";
@@ -87,11 +87,17 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
 
   const podConnections = new PodConnections({ view, mesh, nodePort: httpNodePort, programFor });
-  const processes = execRuntime({
+  const execOptions: ExecRuntimeOptions = {
     store,
     network: (pod: Pod) => podNetwork({ pod, mesh, view, store, programFor }),
     caPem: options.caPem,
-  });
+  };
+  // The simulated containers' programs load on the first `kubectl exec`, not at start-up.
+  let processes: Promise<ExecConnector> | undefined;
+  const exec = async (request: ExecRequest) => {
+    processes ??= import("../exec/index.ts").then((m) => m.execRuntime(execOptions));
+    return (await processes).exec(request);
+  };
 
   function sync() {
     scheduled = false;
@@ -110,7 +116,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       return listener.listening;
     },
     acceptConnection: (target, socket) => podConnections.accept(target, socket),
-    exec: (request) => processes.exec(request),
+    exec,
     async settled() {
       while (scheduled) await new Promise((resolve) => setImmediate(resolve));
       await pending;
