@@ -7,7 +7,10 @@ import { availableParallelism } from "node:os";
 // concurrency 16 on keep-alive connections; then the gateway's memory over 100,000 requests.
 // Each server runs pinned to one core; the load runs in this process on another.
 //
-//   npx tsx bench/gateway.ts [--seconds 10] [--requests 100000]
+//   npx tsx bench/gateway.ts [--seconds 10] [--requests 100000] [--no-logs]
+//
+// By default the data plane keeps logs as the sandbox does (access lines per proxy, the
+// programs' lines); --no-logs measures the routing alone.
 
 const CONCURRENCY = 16;
 const args = process.argv.slice(2);
@@ -26,7 +29,13 @@ interface Server {
 
 function startServer(mode: "gateway" | "plain", page?: unknown): Promise<Server> {
   const script = new URL("./gatewayServer.ts", import.meta.url).pathname;
-  const node = [...process.execArgv, "--expose-gc", script, mode];
+  const node = [
+    ...process.execArgv,
+    "--expose-gc",
+    script,
+    mode,
+    ...(args.includes("--no-logs") ? ["--no-logs"] : []),
+  ];
   const pinned = availableParallelism() > 1;
   const child = pinned
     ? spawn("taskset", ["-c", "0", process.execPath, ...node], {

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import { freeNodePorts, startDataPlane } from "../src/index.ts";
+import { ContainerLogs } from "../src/logs/containerLogs.ts";
 import {
   addBookinfo,
   addIngressGateway,
@@ -30,7 +31,20 @@ async function main(): Promise<void> {
     addBookinfo(store, "default", true);
     store.create("gateways.networking.istio.io", gateway("default"));
     store.create("virtualservices.networking.istio.io", gatewayVirtualService("default"));
-    const dataPlane = await startDataPlane({ store, httpNodePort: port });
+    // As the sandbox runs it: every proxy writes its access line, the programs their own lines.
+    const withLogs = !process.argv.includes("--no-logs");
+    if (withLogs)
+      store.create("configmaps", {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "istio", namespace: "istio-system" },
+        data: { mesh: "accessLogFile: /dev/stdout\n" },
+      });
+    const dataPlane = await startDataPlane({
+      store,
+      httpNodePort: port,
+      logs: withLogs ? new ContainerLogs() : undefined,
+    });
     stop = () => dataPlane.stop();
     send({ ready: port });
   } else {

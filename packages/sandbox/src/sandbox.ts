@@ -18,6 +18,7 @@ import { istioSeedObjects } from "./istio/seed.ts";
 import { istioValidation } from "./istio/validation.ts";
 import type { KubeObject } from "./kube.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
+import { ContainerLogs } from "./logs/containerLogs.ts";
 import { makeServingCertificates } from "./pki/certificates.ts";
 import { freeNodePorts } from "./ports.ts";
 import { rbacAdmission } from "./rbac/admission.ts";
@@ -73,6 +74,8 @@ export interface Sandbox {
   store: Store;
   /** The ingress gateway and the simulated Bookinfo services. */
   dataPlane: DataPlane;
+  /** What the containers printed, as kubelet keeps it for `kubectl logs`. */
+  logs: ContainerLogs;
   stop(): Promise<void>;
 }
 
@@ -109,9 +112,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   ]);
   seed(objects, accessControl(options.istio !== false));
   RbacAuthorizer.of(store);
-  const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
+  const logs = new ContainerLogs();
+  const controllers = startControllers({
+    objects,
+    nodeName: SANDBOX_NODE,
+    speed,
+    logs,
+    istioVersion: ISTIO_VERSION,
+  });
   const stopWorkshopGrant = startWorkshopGrant(objects, WORKSHOP_NAMESPACE, WORKSHOP_USER);
-  const dataPlane = await startDataPlane({ store, httpNodePort });
+  const dataPlane = await startDataPlane({ store, httpNodePort, caPem: certificates.caPem, logs });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");
@@ -128,6 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     pods: dataPlane,
     authenticator: new Authenticator(store, staticTokens),
+    logs,
   });
 
   let stopped = false;
@@ -149,6 +160,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     objects,
     store,
     dataPlane,
+    logs,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -1,7 +1,7 @@
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export interface KubectlResult {
   code: number;
@@ -12,14 +12,38 @@ export interface KubectlResult {
 export interface Kubectl {
   (...args: string[]): Promise<KubectlResult>;
   /** Starts a long-running kubectl (e.g. `get -w`) and collects its output until stopped. */
-  stream(...args: string[]): { output: () => string; stop: () => Promise<KubectlResult> };
+  stream(...args: string[]): {
+    output: () => string;
+    /** What it wrote to stderr so far. */
+    errors: () => string;
+    /** Resolves with its exit code once it exits by itself. */
+    exited: Promise<number>;
+    /** Writes to its stdin (and ends stdin when `end` is set). */
+    input: (text: string, end?: boolean) => void;
+    stop: () => Promise<KubectlResult>;
+  };
+}
+
+/**
+ * The path of kubectl 1.<minor> itself, bypassing the dispatcher that picks a kubectl by the
+ * server's version (Google Cloud SDK installs them side by side), or undefined when this
+ * machine has no such binary.
+ */
+export function versionedKubectl(minor: number): string | undefined {
+  try {
+    const dispatcher = realpathSync(execFileSync("which", ["kubectl"], { encoding: "utf8" }).trim());
+    const binary = join(dirname(dispatcher), `kubectl.1.${minor}`);
+    return existsSync(binary) ? binary : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * The real kubectl against a kubeconfig, with a cache directory of its own so no discovery or
  * /version answer leaks in from another server that once had the same port.
  */
-export function kubectlFor(kubeconfig: string, context?: string): Kubectl {
+export function kubectlFor(kubeconfig: string, context?: string, binary = "kubectl"): Kubectl {
   const cacheDir = mkdtempSync(join(tmpdir(), "kubectl-cache-"));
   const base = [
     "--kubeconfig",
@@ -31,13 +55,13 @@ export function kubectlFor(kubeconfig: string, context?: string): Kubectl {
   const env = { ...process.env, KUBECONFIG: "", HOME: cacheDir };
   const run = ((...args: string[]) =>
     new Promise<KubectlResult>((resolve) => {
-      execFile("kubectl", [...base, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
+      execFile(binary, [...base, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
     })) as Kubectl;
   run.stream = (...args: string[]) => {
-    const child = spawn("kubectl", [...base, ...args], { env });
+    const child = spawn(binary, [...base, ...args], { env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -49,6 +73,12 @@ export function kubectlFor(kubeconfig: string, context?: string): Kubectl {
     const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 0)));
     return {
       output: () => stdout,
+      errors: () => stderr,
+      exited,
+      input: (text: string, end = false) => {
+        child.stdin.write(text);
+        if (end) child.stdin.end();
+      },
       stop: async () => {
         child.kill("SIGINT");
         const code = await exited;

@@ -8,10 +8,12 @@ import {
   fieldValidationOf,
 } from "../crd/fieldValidation.ts";
 import { customScale } from "../crd/scale.ts";
-import type { KubeObject } from "../kube.ts";
+import type { KubeObject, Pod } from "../kube.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { toTable } from "../tables/index.ts";
 import type { User } from "./authorization.ts";
 import { applyJsonPatch } from "./jsonPatch.ts";
+import { logContainer, serveLog } from "./logs.ts";
 import type { DeleteOptions, ObjectService } from "./objects.ts";
 import { conflictMessage, jsonMergePatch, serverSideApply, strategicMergePatch } from "./patch.ts";
 import {
@@ -42,6 +44,8 @@ export interface RequestContext {
   registerWatch: (stop: () => void) => void;
   bookmarkIntervalMs?: number;
   send: (code: number, body: unknown) => void;
+  /** The node's container logs, for pods/log. */
+  logs?: ContainerLogs;
 }
 
 const PATCH_TYPES = [
@@ -106,7 +110,7 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
   if (subresource && !["status", "scale", "log"].includes(subresource)) throw notFound(r, name ?? "");
   if (r.custom && subresource && !subresourcesAt(r, version).includes(subresource as "status"))
     throw notFound(r, name ?? "");
-  if (subresource === "log") return sendLog(ctx, request);
+  if (subresource === "log" && r.plural === "pods" && !r.group) return sendLog(ctx, request);
   if (subresource === "scale") return handleScale(ctx, request, manager);
 
   switch (verb) {
@@ -437,8 +441,7 @@ async function handleScale(ctx: RequestContext, request: ResourceRequest, manage
 }
 
 function sendLog(ctx: RequestContext, request: ResourceRequest): void {
-  const pod = ctx.objects.get(request.resource, request.namespace, request.name ?? "");
-  const container = ctx.url.searchParams.get("container");
-  ctx.res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache, private" });
-  ctx.res.end(`${container ?? pod.metadata.name}: simulated container; the sandbox keeps no logs\n`);
+  const pod = ctx.objects.get(request.resource, request.namespace, request.name ?? "") as Pod;
+  const container = logContainer(pod, ctx.url.searchParams.get("container"));
+  serveLog(ctx.res, ctx.logs, pod, container, ctx.url.searchParams, ctx.registerWatch);
 }

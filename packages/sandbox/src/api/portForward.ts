@@ -1,155 +1,36 @@
-import { type IncomingMessage, STATUS_CODES } from "node:http";
-import type { Socket } from "node:net";
 import { type Duplex, duplexPair } from "node:stream";
-import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import type { RawData, WebSocket } from "ws";
 import type { PodTarget } from "../dataplane/index.ts";
 import type { Pod } from "../kube.ts";
-import { authorize, type User } from "./authorization.ts";
-import type { ObjectService } from "./objects.ts";
-import { findResource } from "./resources.ts";
-import { badRequest, notFound, StatusError, unauthorized } from "./status.ts";
+import type { SpdySession, SpdyStream } from "./spdy/session.ts";
+import { badRequest } from "./status.ts";
+
+// kubelet's side of pods/{name}/portforward, once the connection is upgraded: the WebSocket
+// channel protocol (ports in the URL), and the SPDY protocol kubectl speaks (ports per stream,
+// inside WebSocket messages or after an HTTP upgrade).
 
 /** What a forwarded connection is handed to: the data plane, in the sandbox. */
-export interface PodConnector {
+export interface PortConnector {
   /** Serves `socket` as a connection to the pod's port; false when nothing listens there. */
   acceptConnection(target: PodTarget, socket: Duplex): boolean;
 }
 
-/**
- * The channel protocol kubelet speaks for port-forward over WebSocket: binary frames whose first
- * byte is the channel, port i on channels 2i (data, both ways) and 2i+1 (errors, server to
- * client). The empty protocol is the same binary framing for clients that name none. Kubernetes
- * also has a base64 text variant no client we know of picks.
- */
-const CHANNEL_PROTOCOL = "v4.channel.k8s.io";
-const SUPPORTED_PROTOCOLS = [CHANNEL_PROTOCOL];
+/** The WebSocket channel protocol: binary frames whose first byte is the channel. */
+export const CHANNEL_PROTOCOL = "v4.channel.k8s.io";
+/** SPDY's port-forward protocol, as negotiated by X-Stream-Protocol-Version. */
+export const PORT_FORWARD_PROTOCOL = "portforward.k8s.io";
+/** The prefix kubectl puts before a SPDY protocol to tunnel it inside WebSocket messages. */
+export const SPDY_TUNNEL_PREFIX = "SPDY/3.1+";
 
 // Stop reading from the pod while this much is queued for a slow client, so a stalled client
 // costs a bounded buffer rather than the whole response.
 const HIGH_WATER = 1024 * 1024;
-// Clients refused before the upgrade get this long to read the answer and hang up.
-const REFUSAL_LINGER_MS = 10_000;
-
-const POD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/([^/]+)\/?$/;
-
-/**
- * `pods/{name}/portforward` as the API server and kubelet serve it together: authentication,
- * the `create pods/portforward` permission, the pod's existence and phase, then a WebSocket whose
- * connections go to the pod through the connector. Every other upgrade request gets a Status.
- */
-export class PortForwardServer {
-  readonly #objects: ObjectService;
-  readonly #connector: PodConnector | undefined;
-  readonly #wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    maxPayload: 16 * 1024 * 1024,
-    handleProtocols: (offered) => pickProtocol([...offered]) || false,
-  });
-  /** Every socket taken over from the HTTP server: the HTTP server no longer tracks them. */
-  readonly #sockets = new Set<Duplex>();
-  readonly #tunnels = new Set<WebSocket>();
-  #closed = false;
-
-  constructor(options: { objects: ObjectService; connector?: PodConnector }) {
-    this.#objects = options.objects;
-    this.#connector = options.connector;
-  }
-
-  /** Forwards in progress (for tests and diagnostics). */
-  get tunnels(): number {
-    return this.#tunnels.size;
-  }
-
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, user: User | undefined): void {
-    this.#sockets.add(socket);
-    socket.once("close", () => this.#sockets.delete(socket));
-    // A client that resets mid-handshake is not the server's problem.
-    socket.on("error", () => {});
-    if (this.#closed) {
-      socket.destroy();
-      return;
-    }
-    let accepted: { pod: Pod; ports: number[] };
-    try {
-      accepted = this.#check(req, user);
-    } catch (error) {
-      const status =
-        error instanceof StatusError ? error : badRequest(`unable to upgrade connection: ${String(error)}`);
-      refuse(socket, status);
-      return;
-    }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      if (this.#closed) {
-        ws.terminate();
-        return;
-      }
-      this.#tunnels.add(ws);
-      ws.once("close", () => this.#tunnels.delete(ws));
-      serveTunnel(ws, accepted.pod, accepted.ports, this.#connector);
-    });
-  }
-
-  /** Ends every forward at once: the API server is going away. */
-  close(): void {
-    this.#closed = true;
-    for (const ws of this.#tunnels) ws.terminate();
-    for (const socket of this.#sockets) socket.destroy();
-    this.#tunnels.clear();
-    this.#sockets.clear();
-  }
-
-  #check(req: IncomingMessage, user: User | undefined): { pod: Pod; ports: number[] } {
-    const url = new URL(req.url ?? "/", "https://sandbox");
-    if (!user) throw unauthorized();
-    const match = POD_PATH.exec(url.pathname);
-    const [namespace, name, subresource] = (match?.slice(1) ?? []).map(decodeURIComponent);
-    if (!match || !namespace || !name || subresource !== "portforward")
-      throw badRequest(
-        `unable to upgrade connection: ${url.pathname} does not stream in this cluster; only pods/{name}/portforward does`,
-      );
-    const pods = findResource("", "v1", "pods")!;
-    // WebSocket port-forward is a GET, yet it opens a connection into the pod: Kubernetes
-    // authorizes it as create, like the SPDY POST.
-    authorize(
-      user,
-      { verb: "create", resource: pods, subresource: "portforward", namespace, name },
-      this.#objects,
-    );
-    const pod = this.#objects.find(pods, namespace, name) as Pod | undefined;
-    if (!pod) throw notFound(pods, name);
-    const phase = pod.status?.phase ?? "Pending";
-    if (phase !== "Running")
-      throw badRequest(`unable to forward port because pod is not running. Current status=${phase}`);
-
-    // kubectl asks for SPDY (inside WebSocket first, then as a POST); the sandbox has no SPDY
-    // framer, so both end in one clear refusal, which kubectl prints as
-    // "error upgrading connection: ...", instead of a tunnel that never answers.
-    const upgrade = (req.headers.upgrade ?? "").toLowerCase();
-    if (upgrade !== "websocket")
-      throw badRequest(
-        `unable to upgrade connection: this cluster forwards ports over WebSocket (${CHANNEL_PROTOCOL}) only, not ${req.headers.upgrade || "a plain request"}; reach the ingress gateway through its NodePort instead`,
-      );
-    const offered = (req.headers["sec-websocket-protocol"] ?? "")
-      .split(",")
-      .map((p) => p.trim())
-      .filter(Boolean);
-    // Without this check ws would accept the connection with no protocol at all.
-    if (offered.length > 0 && !pickProtocol(offered))
-      throw badRequest(
-        `unable to upgrade connection: requested protocol(s) are not supported: [${offered.join(" ")}]; supports [${SUPPORTED_PROTOCOLS.join(" ")}]`,
-      );
-    // Only the WebSocket protocol carries the ports in the URL; SPDY names them per stream.
-    return { pod, ports: parsePorts(url.searchParams.getAll("ports")) };
-  }
-}
-
-const pickProtocol = (offered: string[]): string | undefined =>
-  offered.find((p) => SUPPORTED_PROTOCOLS.includes(p));
+// kubelet's streamCreationTimeout: a data stream without its error stream (or the other way
+// round) is given up after this long.
+const STREAM_PAIR_TIMEOUT_MS = 30_000;
 
 /** kubelet's reading of `ports`: repeated and comma-separated, each 1..65535. */
-function parsePorts(values: string[]): number[] {
+export function parsePorts(values: string[]): number[] {
   if (values.length === 0) throw badRequest(`query parameter "ports" is required`);
   const ports: number[] = [];
   for (const value of values) {
@@ -162,23 +43,6 @@ function parsePorts(values: string[]): number[] {
     }
   }
   return ports;
-}
-
-/** Answers the upgrade request with a Status instead of switching protocols. */
-function refuse(socket: Duplex, status: StatusError): void {
-  const body = JSON.stringify(status.toStatus());
-  const head = [
-    `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? "Error"}`,
-    "Content-Type: application/json",
-    "Cache-Control: no-cache, private",
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    "Connection: close",
-  ].join("\r\n");
-  // Read whatever the client still sends (a SPDY POST may carry a body): closing with unread
-  // input would reset the connection before the client reads the answer.
-  socket.resume();
-  (socket as Partial<Pick<Socket, "setTimeout">>).setTimeout?.(REFUSAL_LINGER_MS, () => socket.destroy());
-  socket.end(`${head}\r\n\r\n${body}`);
 }
 
 const frame = (channel: number, payload: Buffer): Buffer => Buffer.concat([Buffer.of(channel), payload]);
@@ -195,7 +59,12 @@ function portBytes(port: number): Buffer {
  * The WebSocket closes once every port's connection has ended, and closing the WebSocket ends
  * them all.
  */
-function serveTunnel(ws: WebSocket, pod: Pod, ports: number[], connector: PodConnector | undefined): void {
+export function serveChannelTunnel(
+  ws: WebSocket,
+  pod: Pod,
+  ports: number[],
+  connector: PortConnector | undefined,
+): void {
   const namespace = pod.metadata.namespace ?? "";
   const name = pod.metadata.name ?? "";
   const streams: (Duplex | undefined)[] = [];
@@ -268,8 +137,122 @@ function serveTunnel(ws: WebSocket, pod: Pod, ports: number[], connector: PodCon
   });
 }
 
+interface StreamPair {
+  data?: SpdyStream;
+  error?: SpdyStream;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * kubelet's SPDY port-forward handler: the client opens an error stream and a data stream per
+ * connection, both naming the port and a request id; once both are there the data stream is
+ * joined to a connection into the pod. Whatever went wrong is written to the error stream,
+ * and both streams are closed when the pod's side of the connection ends.
+ */
+export function spdyPortForwardHandler(
+  pod: Pod,
+  connector: PortConnector | undefined,
+): { onStream(stream: SpdyStream, session: SpdySession): void; close(): void } {
+  const pairs = new Map<string, StreamPair>();
+  const podSides = new Set<Duplex>();
+
+  function onStream(stream: SpdyStream): void {
+    const portText = stream.header("port");
+    if (!portText) {
+      stream.reset();
+      return;
+    }
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+    if (!(port >= 1 && port <= 65535)) {
+      stream.reset();
+      return;
+    }
+    const type = stream.header("streamtype");
+    if (type !== "error" && type !== "data") {
+      stream.reset();
+      return;
+    }
+    // Clients older than request ids: the error stream is opened just before its data stream.
+    const requestId = stream.header("requestid") ?? String(type === "data" ? stream.id - 2 : stream.id);
+    let pair = pairs.get(requestId);
+    if (!pair) {
+      pair = {
+        timer: setTimeout(() => {
+          pairs.delete(requestId);
+          const error = pair?.error;
+          if (error) error.end(`timed out waiting for streams of request ${requestId}`);
+          pair?.data?.reset();
+        }, STREAM_PAIR_TIMEOUT_MS),
+      };
+      pair.timer.unref();
+      pairs.set(requestId, pair);
+    }
+    if (pair[type]) {
+      stream.reset();
+      return;
+    }
+    pair[type] = stream;
+    if (pair.data && pair.error) {
+      clearTimeout(pair.timer);
+      pairs.delete(requestId);
+      forward(pair.data, pair.error, port);
+    }
+  }
+
+  function forward(data: SpdyStream, error: SpdyStream, port: number): void {
+    // The client never writes to the error stream; its FIN is all it sends there.
+    error.resume();
+    const [ours, theirs] = duplexPair();
+    ours.on("error", () => {});
+    theirs.on("error", () => {});
+    const target = { namespace: pod.metadata.namespace ?? "", pod: pod.metadata.name ?? "", port };
+    if (!connector?.acceptConnection(target, theirs)) {
+      ours.destroy();
+      theirs.destroy();
+      data.end();
+      error.end(refusedMessage(pod, port));
+      return;
+    }
+    podSides.add(theirs);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      podSides.delete(theirs);
+      if (!data.destroyed) data.end();
+      if (!error.destroyed) error.end();
+      ours.destroy();
+      theirs.destroy();
+    };
+    ours.pipe(data, { end: false });
+    data.pipe(ours);
+    ours.once("end", finish);
+    ours.once("close", finish);
+    // The client reset or lost the stream: the pod's connection goes with it.
+    data.once("close", () => {
+      if (!done) {
+        done = true;
+        podSides.delete(theirs);
+        if (!error.destroyed) error.end();
+        ours.destroy();
+        theirs.destroy();
+      }
+    });
+  }
+
+  return {
+    onStream,
+    close() {
+      for (const pair of pairs.values()) clearTimeout(pair.timer);
+      pairs.clear();
+      for (const side of podSides) side.destroy();
+      podSides.clear();
+    },
+  };
+}
+
 /** What containerd reports through kubelet when nothing listens on the port inside the pod. */
-function refusedMessage(pod: Pod, port: number): string {
+export function refusedMessage(pod: Pod, port: number): string {
   const sandbox = (pod.metadata.uid ?? pod.metadata.name ?? "").replaceAll("-", "");
   return (
     `error forwarding port ${port} to pod ${sandbox}, uid : failed to execute portforward in network namespace ` +

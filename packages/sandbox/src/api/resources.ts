@@ -94,6 +94,14 @@ export const RESOURCES: ResourceType[] = [
     subresources: ["status", "scale"],
   },
   {
+    group: "discovery.k8s.io",
+    versions: ["v1"],
+    plural: "endpointslices",
+    singular: "endpointslice",
+    kind: "EndpointSlice",
+    namespaced: true,
+  },
+  {
     group: "apiextensions.k8s.io",
     versions: ["v1"],
     plural: "customresourcedefinitions",

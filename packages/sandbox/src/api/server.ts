@@ -6,6 +6,7 @@ import type { Authenticator } from "../auth/authenticator.ts";
 import { asUser } from "../auth/requestUser.ts";
 import { answerSelfSubjectReview, isSelfSubjectReview } from "../auth/selfSubjectReview.ts";
 import { createServiceAccountToken } from "../auth/tokenRequest.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { answerAccessReview, isAccessReview } from "../rbac/reviews.ts";
 import { requestAttributes, requireAllowed, type User } from "./authorization.ts";
 import {
@@ -29,10 +30,10 @@ import {
   openApiRoot,
   parseOpenApiPath,
 } from "./openapi.ts";
-import { type PodConnector, PortForwardServer } from "./portForward.ts";
 import { parseResourcePath, type ResourceRequest } from "./request.ts";
 import { servedResources } from "./resources.ts";
 import { internal, methodNotAllowed, pathNotFound, StatusError, tooLarge } from "./status.ts";
+import { type PodConnector, StreamingServer } from "./streaming.ts";
 
 /** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -45,8 +46,10 @@ export interface ApiServerOptions {
   port?: number;
   /** How often watches that asked for bookmarks get one (a real server: about a minute). */
   bookmarkIntervalMs?: number;
-  /** Where `pods/portforward` connections go; without it every forwarded port is refused. */
+  /** Where `pods/portforward` and `pods/exec` go; without it every port is refused, every command fails. */
   pods?: PodConnector;
+  /** The node's container logs, served at pods/{name}/log. */
+  logs?: ContainerLogs;
 }
 
 export interface ApiServer {
@@ -70,7 +73,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Clients that stall mid-request must not hold sockets forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  const portForwards = new PortForwardServer({ objects: options.objects, connector: options.pods });
+  const portForwards = new StreamingServer({ objects: options.objects, connector: options.pods });
   server.on("upgrade", (req, socket, head) => {
     let user: User | undefined;
     try {
@@ -236,6 +239,7 @@ async function handle(
       },
       send,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
+      logs: options.logs,
     };
     const special = specialHandler(parsed.request);
     // The user travels with the request, for admission (RBAC's escalation checks) to see.

@@ -205,7 +205,15 @@ export function startDeploymentController(rt: Runtime): void {
       },
     };
     try {
-      return objects.create(REPLICA_SETS, d.metadata.namespace, rs, CONTROLLER_MANAGER) as ReplicaSet;
+      const created = objects.create(
+        REPLICA_SETS,
+        d.metadata.namespace,
+        rs,
+        CONTROLLER_MANAGER,
+      ) as ReplicaSet;
+      const replicas = specReplicas(created);
+      if (replicas > 0) scaled(d, `Scaled up replica set ${name} from 0 to ${replicas}`);
+      return created;
     } catch (error) {
       if (!(error instanceof StatusError && error.reason === "AlreadyExists")) throw error;
       const existing = store.get(KEY.replicaSets, d.metadata.namespace, name) as ReplicaSet | undefined;
@@ -260,12 +268,27 @@ export function startDeploymentController(rt: Runtime): void {
     const next = structuredClone(rs);
     next.metadata.annotations = annotations;
     next.spec = { ...next.spec, replicas };
-    return objects.update(
+    const updated = objects.update(
       REPLICA_SETS,
       rs.metadata.namespace,
       rs.metadata.name ?? "",
       next,
       CONTROLLER_MANAGER,
+    ) as ReplicaSet;
+    const before = specReplicas(rs);
+    if (before !== replicas)
+      scaled(
+        d,
+        `Scaled ${replicas > before ? "up" : "down"} replica set ${rs.metadata.name} from ${before} to ${replicas}`,
+      );
+    return updated;
+  }
+
+  function scaled(d: Deployment, message: string): void {
+    rt.events.record(
+      { ...d, apiVersion: "apps/v1", kind: "Deployment" },
+      { type: "Normal", reason: "ScalingReplicaSet", message },
+      { component: "deployment-controller" },
     );
   }
 

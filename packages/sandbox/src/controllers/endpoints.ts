@@ -5,7 +5,7 @@ import { isPodReady, isTerminal } from "./podState.ts";
 import type { Runtime } from "./runtime.ts";
 import { canonicalJson } from "./templateHash.ts";
 
-interface ServicePort {
+export interface ServicePort {
   name?: string;
   port: number;
   targetPort?: number | string;
@@ -13,7 +13,7 @@ interface ServicePort {
   appProtocol?: string;
 }
 
-interface Service extends KubeObject {
+export interface Service extends KubeObject {
   spec?: {
     selector?: Record<string, string>;
     ports?: ServicePort[];
@@ -43,13 +43,13 @@ interface Subset {
 
 const TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
 
-const selectorOf = (svc: KubeObject): Record<string, string> | undefined => {
+export const selectorOf = (svc: KubeObject): Record<string, string> | undefined => {
   const selector = (svc as Service).spec?.selector;
   return selector && Object.keys(selector).length ? selector : undefined;
 };
 
 /** A named targetPort is looked up among the pod's container ports; a number is used as is. */
-function resolvePort(port: ServicePort, pod: Pod): number | undefined {
+export function resolvePort(port: ServicePort, pod: Pod): number | undefined {
   const target = port.targetPort ?? port.port;
   if (typeof target === "number") return target;
   if (/^\d+$/.test(target)) return Number(target);

@@ -1,8 +1,10 @@
 import type { EventEmitter } from "node:events";
 import type { ObjectService } from "../api/objects.ts";
 import { startCrdController } from "../crd/controller.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { startClusterRoleAggregation } from "../rbac/aggregation.ts";
 import { startDeploymentController } from "./deployments.ts";
+import { startEndpointSliceController } from "./endpointSlices.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startGarbageCollector } from "./garbageCollector.ts";
 import { type KubeletEvents, startKubelet } from "./kubelet.ts";
@@ -21,6 +23,9 @@ export interface ControllerOptions {
   nodeName: string;
   /** Divides every simulated delay (image pulls, start-up, readiness, termination). */
   speed: number;
+  /** Where the kubelet keeps what containers print. */
+  logs?: ContainerLogs;
+  istioVersion?: string;
 }
 
 export interface Controllers {
@@ -39,7 +44,10 @@ export interface Controllers {
  * They react to store events only, so an idle cluster does no work.
  */
 export function startControllers(options: ControllerOptions): Controllers {
-  const rt = new Runtime(options.objects, options.nodeName, options.speed);
+  const rt = new Runtime(options.objects, options.nodeName, options.speed, {
+    logs: options.logs,
+    istioVersion: options.istioVersion,
+  });
   startCrdController(rt);
   startNamespaceController(rt);
   startServiceAccountController(rt);
@@ -50,6 +58,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   const pods = startKubelet(rt);
   startEndpointsController(rt);
   startClusterRoleAggregation(rt);
+  startEndpointSliceController(rt);
   return {
     stop: () => rt.stop(),
     settled: () => rt.settled(),

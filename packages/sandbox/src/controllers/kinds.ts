@@ -10,6 +10,7 @@ export const NAMESPACES = served("", "v1", "namespaces");
 export const PODS = served("", "v1", "pods");
 export const SERVICES = served("", "v1", "services");
 export const ENDPOINTS = served("", "v1", "endpoints");
+export const ENDPOINT_SLICES = served("discovery.k8s.io", "v1", "endpointslices");
 export const SERVICE_ACCOUNTS = served("", "v1", "serviceaccounts");
 export const DEPLOYMENTS = served("apps", "v1", "deployments");
 export const REPLICA_SETS = served("apps", "v1", "replicasets");
@@ -21,6 +22,7 @@ export const KEY = {
   pods: storageKey(PODS),
   services: storageKey(SERVICES),
   endpoints: storageKey(ENDPOINTS),
+  endpointSlices: storageKey(ENDPOINT_SLICES),
   serviceAccounts: storageKey(SERVICE_ACCOUNTS),
   deployments: storageKey(DEPLOYMENTS),
   replicaSets: storageKey(REPLICA_SETS),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Pod } from "../kube.ts";
+import { shutdownLines, startupLines } from "../logs/appLines.ts";
 import {
   exitCodeOnStop,
   initRunSeconds,
@@ -36,6 +37,20 @@ const STOP_WITH_PROXY_SECONDS = 1.5;
 
 const containerID = () => `containerd://${randomBytes(32).toString("hex")}`;
 
+/** Go's time.Duration as %v prints it: 812ms, 2.5s, 1m4s. */
+function goDuration(seconds: number): string {
+  if (seconds < 1) return `${Number((seconds * 1000).toFixed(3))}ms`;
+  if (seconds < 60) return `${Number(seconds.toFixed(3))}s`;
+  return `${Math.floor(seconds / 60)}m${Number((seconds % 60).toFixed(3))}s`;
+}
+
+/** A stable size per image, in the range Bookinfo's images have. */
+function imageSize(image: string): number {
+  let hash = 0;
+  for (const char of image) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return 60_000_000 + (hash % 180_000_000);
+}
+
 /**
  * The sandbox node's kubelet. Only pods bound to this node are touched: each is walked through
  * sandbox creation, init containers, image pulls, container start and readiness, with delays
@@ -50,6 +65,11 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
   const ips = new PodIPs(store);
   /** Image reference -> wall-clock ms when its pull finishes (or finished). */
   const pulls = new Map<string, number>();
+  /** How each container got its image: present already, or pulled (wall-clock ms). */
+  const pullsOf = new WeakMap<
+    ContainerRun,
+    { present: boolean; requested: number; started: number; done: number }
+  >();
 
   const onNode = (pod: Pod | undefined) => pod?.spec?.nodeName === rt.nodeName;
   rt.watch((event) => {
@@ -105,12 +125,13 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
   function runInit(run: PodRun, index: number): void {
     const c = run.init[index];
     if (!c) {
-      step(run, Math.max(0, ...run.app.map((a) => pullWait(a))) + CREATE_SECONDS, () => startApps(run));
+      step(run, Math.max(0, ...run.app.map((a) => pullWait(run, a))) + CREATE_SECONDS, () => startApps(run));
       return;
     }
-    step(run, pullWait(c) + CREATE_SECONDS, () => {
-      start(c);
-      publish(run);
+    step(run, pullWait(run, c) + CREATE_SECONDS, () => {
+      start(run, c);
+      const pod = publish(run);
+      if (pod) printed(pod, c, startupLines(pod, c.spec, new Date(), rt.istioVersion));
       step(run, initRunSeconds(c.spec), () => {
         c.state = "terminated";
         c.exitCode = 0;
@@ -125,7 +146,22 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
     });
   }
 
-  function start(c: ContainerRun): void {
+  function start(run: PodRun, c: ContainerRun): void {
+    const pull = pullsOf.get(c);
+    if (pull?.present)
+      containerEvent(run, c, "Pulled", `Container image "${c.spec.image}" already present on machine`);
+    else if (pull) {
+      const seconds = ((pull.done - pull.started) * rt.speed) / 1000;
+      const waited = ((Date.now() - pull.requested) * rt.speed) / 1000;
+      containerEvent(
+        run,
+        c,
+        "Pulled",
+        `Successfully pulled image "${c.spec.image}" in ${goDuration(seconds)} (${goDuration(Math.max(seconds, waited))} including waiting). Image size: ${imageSize(c.spec.image ?? "")} bytes.`,
+      );
+    }
+    containerEvent(run, c, "Created", `Created container: ${c.spec.name}`);
+    containerEvent(run, c, "Started", `Started container ${c.spec.name}`);
     c.state = "running";
     c.reason = undefined;
     c.containerID = containerID();
@@ -137,10 +173,11 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
   function startApps(run: PodRun): void {
     const now = Date.now();
     for (const c of run.app) {
-      start(c);
+      start(run, c);
       c.readyAt = now + (readySeconds(c.spec) * 1000) / rt.speed;
     }
-    publish(run);
+    const pod = publish(run);
+    if (pod) for (const c of run.app) printed(pod, c, startupLines(pod, c.spec, new Date(), rt.istioVersion));
     awaitReadiness(run);
   }
 
@@ -165,24 +202,46 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
     });
   }
 
-  /** Seconds (simulated) until the container's image is on the node, starting its pull if needed. */
-  function pullWait(c: ContainerRun): number {
+  /**
+   * Seconds (simulated) until the container's image is on the node, starting its pull if
+   * needed, and kubelet's event saying which it is.
+   */
+  function pullWait(run: PodRun, c: ContainerRun): number {
     const image = c.spec.image ?? "";
-    if (isPreloaded(image)) return 0;
-    const ref = normalizeImage(image);
     const now = Date.now();
-    let done = pulls.get(ref);
+    const ref = normalizeImage(image);
+    let done = isPreloaded(image) ? now : pulls.get(ref);
+    const present = done !== undefined && done <= now;
     if (done === undefined) {
       done = now + (pullSeconds(image) * 1000) / rt.speed;
       pulls.set(ref, done);
     }
+    if (!pullsOf.has(c)) {
+      pullsOf.set(c, { present, requested: now, started: now, done });
+      // A pull is announced as it starts; an image already there, when its container's turn comes.
+      if (!present) containerEvent(run, c, "Pulling", `Pulling image "${image}"`);
+    }
     return (Math.max(0, done - now) * rt.speed) / 1000;
+  }
+
+  /** An event about one container of the pod, as the kubelet records it. */
+  function containerEvent(run: PodRun, c: ContainerRun, reason: string, message: string): void {
+    const pod = run.lastPod;
+    if (!pod) return;
+    const list = run.init.includes(c) ? "initContainers" : "containers";
+    rt.events.record(
+      { ...pod, apiVersion: "v1", kind: "Pod" },
+      { type: "Normal", reason, message, fieldPath: `spec.${list}{${c.spec.name}}` },
+      { component: "kubelet", host: rt.nodeName },
+    );
   }
 
   function beginStop(run: PodRun, pod: Pod): void {
     run.stopping = true;
     run.cancel?.();
     run.cancel = undefined;
+    for (const c of [...run.init, ...run.app])
+      if (c.state === "running") containerEvent(run, c, "Killing", `Stopping container ${c.spec.name}`);
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     const running = [...run.init, ...run.app].some((c) => c.state === "running");
     const wanted = !running
@@ -198,6 +257,10 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
     const wasRunning = run.app.some((c) => c.state === "running");
     for (const c of [...run.init, ...run.app]) {
       if (c.state === "terminated") continue;
+      if (c.state === "running" && run.lastPod) {
+        printed(run.lastPod, c, shutdownLines(c.spec, new Date()));
+        rt.logs?.ended(run.uid, c.spec.name);
+      }
       if (c.state === "running") {
         c.exitCode = exitCodeOnStop(c.spec);
         c.reason = c.exitCode === 0 ? "Completed" : "Error";
@@ -225,10 +288,17 @@ export function startKubelet(rt: Runtime): EventEmitter<KubeletEvents> {
     });
   }
 
+  /** What a container wrote to its stdout, into the node's container logs. */
+  function printed(pod: Pod, c: ContainerRun, lines: string[]): void {
+    if (lines.length) rt.logs?.write(pod, c.spec.name, lines.join("\n"));
+  }
+
   function forget(run: PodRun): void {
     run.cancel?.();
     run.cancel = undefined;
     runs.delete(run.key);
+    // kubelet removes a deleted pod's logs with its containers.
+    rt.logs?.forget(run.uid);
     const started = run.app.some((c) => c.state === "running");
     if (started && !run.stopped && run.lastPod) announce("stopped", run.lastPod);
   }

@@ -56,17 +56,27 @@ export function startReplicaSetController(rt: Runtime): void {
       const diff = active.length - (rs.spec?.replicas ?? 0);
       if (diff < 0) {
         for (let i = 0; i < Math.min(-diff, BURST); i++) {
-          objects.create(PODS, namespace, podFromTemplate(rs), CONTROLLER_MANAGER);
+          const pod = objects.create(PODS, namespace, podFromTemplate(rs), CONTROLLER_MANAGER);
+          recorded(rs, "SuccessfulCreate", `Created pod: ${pod.metadata.name}`);
         }
       } else if (diff > 0) {
         for (const pod of active.sort(deletionOrder).slice(0, diff)) {
           objects.delete(PODS, namespace, pod.metadata.name ?? "", {
             preconditions: { uid: pod.metadata.uid },
           });
+          recorded(rs, "SuccessfulDelete", `Deleted pod: ${pod.metadata.name}`);
         }
       }
     }
     writeStatus(rs, podsOf(rs).filter(isPodActive));
+  }
+
+  function recorded(rs: ReplicaSet, reason: string, message: string): void {
+    rt.events.record(
+      { ...rs, apiVersion: "apps/v1", kind: "ReplicaSet" },
+      { type: "Normal", reason, message },
+      { component: "replicaset-controller" },
+    );
   }
 
   /** The pods this ReplicaSet controls, adopting orphans its selector matches. */

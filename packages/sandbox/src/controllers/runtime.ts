@@ -1,6 +1,8 @@
 import type { ObjectService } from "../api/objects.ts";
 import { StatusError } from "../api/status.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import type { Store, StoreEvent } from "../store/store.ts";
+import { EventRecorder } from "./events.ts";
 
 /** A coalescing set of object keys waiting for one controller's reconcile function. */
 export interface WorkQueue {
@@ -40,11 +42,22 @@ export class Runtime {
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
+  /** The node's container logs (kubelet writes what containers print there). */
+  readonly logs: ContainerLogs | undefined;
+  /** The Istio version the cluster runs, as its proxies report it. */
+  readonly istioVersion: string;
+  /** Where every component records its Events. */
+  readonly events: EventRecorder;
+
   constructor(
     readonly objects: ObjectService,
     readonly nodeName: string,
     readonly speed: number,
+    extras: { logs?: ContainerLogs; istioVersion?: string } = {},
   ) {
+    this.logs = extras.logs;
+    this.istioVersion = extras.istioVersion ?? "1.28.1";
+    this.events = new EventRecorder(objects, () => this.store.now());
     if (!(speed > 0)) throw new Error(`speed must be a positive number, got ${speed}`);
     this.store = objects.store;
   }
@@ -130,6 +143,7 @@ export class Runtime {
 
   stop(): void {
     this.#stopped = true;
+    this.events.stop();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();

@@ -54,6 +54,18 @@ export function startScheduler(rt: Runtime): void {
         { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now },
       ],
     };
-    objects.writeStatus(PODS, pod);
+    const bound = objects.writeStatus(PODS, pod);
+    rt.events.record(
+      bound,
+      {
+        type: "Normal",
+        reason: "Scheduled",
+        message: `Successfully assigned ${namespace}/${name} to ${rt.nodeName}`,
+      },
+      {
+        component: "default-scheduler",
+        newApi: { instance: `default-scheduler-${rt.nodeName}`, action: "Binding" },
+      },
+    );
   }
 }

@@ -15,6 +15,8 @@ export interface SimResponse {
   /** Lower-case names, as Envoy writes them. */
   headers: Record<string, string>;
   body: string;
+  /** Set on answers a proxy made up itself: what its access log says about them. */
+  localReply?: { flags: string; details: string };
 }
 
 export const pathOnly = (path: string): string => {

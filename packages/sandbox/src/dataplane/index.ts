@@ -1,12 +1,18 @@
 import type { Duplex } from "node:stream";
+import type { ExecConnector, ExecOutcome, ExecRequest } from "../api/remoteCommand.ts";
 import { bookinfoPrograms } from "../bookinfo/index.ts";
+import type { ExecRuntimeOptions } from "../exec/index.ts";
+import type { Pod } from "../kube.ts";
+import type { ContainerLogs } from "../logs/containerLogs.ts";
 import type { Store } from "../store/store.ts";
 import { Decks, type Random } from "./balancer.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { Mesh } from "./mesh.ts";
+import { meshLogWriter } from "./meshLogs.ts";
 import { watchMesh } from "./meshView.ts";
 import { NodePortListener } from "./nodePortListener.ts";
 import { PodConnections, type PodTarget } from "./podConnections.ts";
+import { podNetwork } from "./podNetwork.ts";
 import type { ProgramFor } from "./workload.ts";
 
 export type { Clock } from "./clock.ts";
@@ -24,6 +30,10 @@ export interface DataPlaneOptions {
   programs?: ProgramFor;
   /** Address the node port is reachable on (the node's InternalIP). */
   host?: string;
+  /** The cluster CA, as pods see it in their service account volume. */
+  caPem?: string;
+  /** Where the proxies' access logs and the programs' lines go (kubelet's container logs). */
+  logs?: ContainerLogs;
 }
 
 export interface DataPlane {
@@ -34,6 +44,8 @@ export interface DataPlane {
    * `kubectl port-forward`; false when nothing listens there (the forward reports it refused).
    */
   acceptConnection(target: PodTarget, socket: Duplex): boolean;
+  /** Runs a command in a pod's container, for `kubectl exec`: its network is the pod's. */
+  exec(request: ExecRequest): Promise<ExecOutcome>;
   /** Resolves once the listener matches the configuration as of now. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -59,7 +71,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
 
   const programFor = options.programs ?? bookinfoPrograms();
+  const logWriter = options.logs && meshLogWriter(options.logs, store);
   const mesh = new Mesh({
+    observer: logWriter,
     index: view.current,
     programFor,
     clock: options.clock ?? realClock,
@@ -73,6 +87,17 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
 
   const podConnections = new PodConnections({ view, mesh, nodePort: httpNodePort, programFor });
+  const execOptions: ExecRuntimeOptions = {
+    store,
+    network: (pod: Pod) => podNetwork({ pod, mesh, view, store, programFor }),
+    caPem: options.caPem,
+  };
+  // The simulated containers' programs load on the first `kubectl exec`, not at start-up.
+  let processes: Promise<ExecConnector> | undefined;
+  const exec = async (request: ExecRequest) => {
+    processes ??= import("../exec/index.ts").then((m) => m.execRuntime(execOptions));
+    return (await processes).exec(request);
+  };
 
   function sync() {
     scheduled = false;
@@ -91,12 +116,14 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       return listener.listening;
     },
     acceptConnection: (target, socket) => podConnections.accept(target, socket),
+    exec,
     async settled() {
       while (scheduled) await new Promise((resolve) => setImmediate(resolve));
       await pending;
     },
     async stop() {
       view.unsubscribe();
+      logWriter?.stop();
       podConnections.close();
       await listener.stop();
     },

@@ -17,6 +17,7 @@ export interface ServiceInfo {
   fqdn: string;
   selector: Readonly<Record<string, string>> | undefined;
   ports: readonly ServicePort[];
+  clusterIP?: string;
 }
 
 export interface IngressInfo {
@@ -128,7 +129,15 @@ export class MeshIndex {
       const namespace = svc.metadata.namespace ?? "default";
       const spec = (svc.spec ?? {}) as ServiceSpec;
       const fqdn = serviceFqdn(name, namespace);
-      this.services.set(fqdn, { name, namespace, fqdn, selector: spec.selector, ports: listOf(spec.ports) });
+      const clusterIP = (spec as { clusterIP?: string }).clusterIP;
+      this.services.set(fqdn, {
+        name,
+        namespace,
+        fqdn,
+        selector: spec.selector,
+        ports: listOf(spec.ports),
+        clusterIP,
+      });
     }
     this.#gateways = named(objects.gateways);
     this.#virtualServices = named(objects.virtualServices);

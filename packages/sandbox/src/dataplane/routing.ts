@@ -28,6 +28,10 @@ export type Decision =
       fault: FaultOutcome;
       /** The route's own timeout (504 when exceeded); undefined means none, Istio's default. */
       timeoutMs: number | undefined;
+      /** The Envoy cluster the router picked (for access logs): host, port, subset. */
+      cluster?: { host: string; port?: number; subset?: string };
+      /** The route's name, as access logs show it. */
+      routeName?: string;
     };
 
 const reply = (response: SimResponse): Decision => ({ kind: "reply", response });
@@ -38,7 +42,7 @@ function pickPod(ctx: RoutingContext, pods: readonly Pod[]): Pod {
 }
 
 /** Without any rule a Service is one cluster of all its ready pods, every version alike. */
-export function routeToService(ctx: RoutingContext, service: ServiceInfo): Decision {
+export function routeToService(ctx: RoutingContext, service: ServiceInfo, port?: number): Decision {
   const pods = ctx.index.endpoints(service);
   if (pods.length === 0) return reply(noHealthyUpstream());
   return {
@@ -47,6 +51,8 @@ export function routeToService(ctx: RoutingContext, service: ServiceInfo): Decis
     unroutable: undefined,
     fault: NO_FAULT,
     timeoutMs: undefined,
+    cluster: { host: service.fqdn, port },
+    routeName: "default",
   };
 }
 
@@ -113,7 +119,19 @@ export function routeByRule(
   // The fault filter runs before the router, so a delay or abort happens even with nowhere to go.
   if (unroutable && fault.delayMs === 0 && fault.abortStatus === undefined) return reply(unroutable);
   const pod = unroutable ? undefined : pickPod(ctx, pods as readonly Pod[]);
-  return { kind: "forward", pod, unroutable, fault, timeoutMs: parseDuration(rule.timeout) };
+  const cluster =
+    typeof chosen?.host === "string"
+      ? { host: ruleHost(chosen.host, namespace), port: chosen.port?.number, subset: chosen.subset }
+      : undefined;
+  return {
+    kind: "forward",
+    pod,
+    unroutable,
+    fault,
+    timeoutMs: parseDuration(rule.timeout),
+    cluster,
+    routeName: rule.name,
+  };
 }
 
 /** A call from a pod with a sidecar: the mesh VirtualService for the host, if any, decides. */
@@ -125,7 +143,7 @@ export function routeFromSidecar(
   port: number,
 ): Decision {
   const rules = ctx.index.meshRules(service.fqdn);
-  if (!rules) return routeToService(ctx, service);
+  if (!rules) return routeToService(ctx, service, port);
   const namespace = caller.metadata.namespace ?? "default";
   const source: MatchSource = { labels: caller.metadata.labels ?? {}, namespace, gateways: ["mesh"], port };
   const bound = firstMatchingRule(rules, request, source);

@@ -8,6 +8,7 @@ import { configMapPrinter } from "./configmaps.ts";
 import { customResourceDefinitionPrinter } from "./customresourcedefinitions.ts";
 import { deploymentPrinter } from "./deployments.ts";
 import { endpointsPrinter } from "./endpoints.ts";
+import { endpointSlicePrinter } from "./endpointslices.ts";
 import { eventPrinter } from "./events.ts";
 import { crdPrinter, defaultPrinterColumns, genericPrinter } from "./generic.ts";
 import { mutatingWebhookPrinter } from "./mutatingwebhookconfigurations.ts";
@@ -43,6 +44,7 @@ const printers = new Map<string, KindPrinter>([
   ["namespaces", namespacePrinter],
   ["nodes", nodePrinter],
   ["endpoints", endpointsPrinter],
+  ["endpointslices", endpointSlicePrinter],
   ["serviceaccounts", serviceAccountPrinter],
   ["configmaps", configMapPrinter],
   ["events", eventPrinter],

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { load } from "js-yaml";
 import WebSocket from "ws";
-import { type PodConnector, PortForwardServer } from "../../src/api/portForward.ts";
 import { findResource } from "../../src/api/resources.ts";
+import { FLAG_FIN, type SpdyFrame, SpdyFrameReader, SpdyFrameWriter } from "../../src/api/spdy/frames.ts";
+import { type PodConnector, StreamingServer } from "../../src/api/streaming.ts";
 import type { PodTarget } from "../../src/dataplane/index.ts";
 import type { Pod } from "../../src/kube.ts";
 import { deployBookinfo, manifest, type Tutorial } from "../../testing/tutorial.ts";
@@ -144,6 +145,74 @@ const forwardPath = (ns: string, pod: string, query: string) =>
 
 const GET = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
 
+/** Upgrades with a SPDY POST and returns a client end built from the framer. */
+async function spdy(pod: string, namespace: string, base = t.env.sandbox.server) {
+  const url = new URL(`${base}${forwardPath(namespace, pod, "")}`);
+  const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
+    method: "POST",
+    ca,
+    headers: {
+      Authorization: `Bearer ${t.env.sandbox.adminToken}`,
+      Connection: "Upgrade",
+      Upgrade: "SPDY/3.1",
+      "X-Stream-Protocol-Version": "portforward.k8s.io",
+    },
+  });
+  req.end();
+  const [, socket] = (await once(req, "upgrade")) as [unknown, Duplex];
+  const writer = new SpdyFrameWriter();
+  const reader = new SpdyFrameReader();
+  const frames: SpdyFrame[] = [];
+  socket.on("data", (chunk: Buffer) => frames.push(...reader.push(chunk)));
+  const send = (frame: SpdyFrame) => socket.write(writer.encode(frame));
+  let nextId = 1;
+  return {
+    socket,
+    frames,
+    /** Opens kubectl's stream pair for one connection: error stream, then data stream. */
+    connect(port: number, requestId: number) {
+      const headers = (type: string) => ({
+        streamtype: [type],
+        port: [String(port)],
+        requestid: [String(requestId)],
+      });
+      const error = nextId;
+      const data = nextId + 2;
+      nextId += 4;
+      send({
+        type: "SYN_STREAM",
+        streamId: error,
+        associatedStreamId: 0,
+        priority: 0,
+        slot: 0,
+        flags: 0,
+        headers: headers("error"),
+      });
+      send({ type: "DATA", streamId: error, flags: FLAG_FIN, data: Buffer.alloc(0) });
+      send({
+        type: "SYN_STREAM",
+        streamId: data,
+        associatedStreamId: 0,
+        priority: 0,
+        slot: 0,
+        flags: 0,
+        headers: headers("data"),
+      });
+      const on = (id: number) =>
+        Buffer.concat(frames.flatMap((f) => (f.type === "DATA" && f.streamId === id ? [f.data] : [])));
+      const finished = (id: number) =>
+        frames.some((f) => f.type === "DATA" && f.streamId === id && f.flags & FLAG_FIN);
+      return {
+        write: (bytes: Buffer, fin = false) =>
+          send({ type: "DATA", streamId: data, flags: fin ? FLAG_FIN : 0, data: bytes }),
+        received: () => on(data),
+        errors: () => on(error).toString("utf8"),
+        finished: () => finished(data) && finished(error),
+      };
+    },
+  };
+}
+
 describe("pods/portforward over WebSocket", () => {
   test("picks v4.channel.k8s.io from client-node's list and opens both channels with the port, little-endian", async () => {
     const result = await dial(forwardPath("istio-system", gatewayPod, "ports=8080"));
@@ -235,20 +304,16 @@ describe("pods/portforward over WebSocket", () => {
     const zero = await refused(forwardPath("istio-system", gatewayPod, "ports=0"));
     assert.deepEqual([zero.code, zero.message], [400, 'port "0" must be > 0']);
 
-    // ws will not send a protocol name with a slash in it; kubectl's gorilla client does.
-    const spdyInWebSocket = await refused(path, {
-      protocols: [],
-      headers: { "Sec-WebSocket-Protocol": "SPDY/3.1+portforward.k8s.io" },
-    });
-    assert.equal(spdyInWebSocket.code, 400);
+    const unknownProtocol = await refused(path, { protocols: ["v9.channel.k8s.io"] });
+    assert.equal(unknownProtocol.code, 400);
     assert.match(
-      spdyInWebSocket.message,
-      /not supported: \[SPDY\/3\.1\+portforward\.k8s\.io\]; supports \[v4\.channel\.k8s\.io\]/,
+      unknownProtocol.message,
+      /not supported: \[v9\.channel\.k8s\.io\]; supports \[v4\.channel\.k8s\.io SPDY\/3\.1\+portforward\.k8s\.io\]/,
     );
 
-    const exec = await refused(`/api/v1/namespaces/${t.ns}/pods/${detailsPod}/exec?command=ls`);
-    assert.equal(exec.code, 400);
-    assert.match(exec.message, /only pods\/\{name\}\/portforward does/);
+    const attach = await refused(`/api/v1/namespaces/${t.ns}/pods/${detailsPod}/attach?stdout=true`);
+    assert.equal(attach.code, 400);
+    assert.match(attach.message, /pods\/\{name\}\/portforward and pods\/\{name\}\/exec do/);
   });
 
   test("a pod that is not running cannot be forwarded to, in kubectl's words", async () => {
@@ -272,42 +337,55 @@ describe("pods/portforward over WebSocket", () => {
     );
   });
 
-  test("the SPDY POST kubectl falls back to gets a Status, not a hang", async () => {
-    const url = new URL(`${t.env.sandbox.server}${forwardPath("istio-system", gatewayPod, "")}`);
-    const req = httpsRequest(url, {
-      method: "POST",
-      ca,
-      headers: {
-        Authorization: `Bearer ${t.env.sandbox.adminToken}`,
-        Connection: "Upgrade",
-        Upgrade: "SPDY/3.1",
-        "X-Stream-Protocol-Version": "portforward.k8s.io",
-      },
-    });
-    req.end();
-    const [res] = (await once(req, "response")) as [import("node:http").IncomingMessage];
-    let body = "";
-    for await (const chunk of res) body += chunk;
-    assert.equal(res.statusCode, 400);
-    const status = JSON.parse(body) as { message: string };
-    assert.match(
-      status.message,
-      /forwards ports over WebSocket \(v4\.channel\.k8s\.io\) only, not SPDY\/3\.1/,
-    );
-  });
+  test("a SPDY POST negotiates portforward.k8s.io, and is refused without it", async () => {
+    const post = async (protocols: string[]) => {
+      const url = new URL(`${t.env.sandbox.server}${forwardPath("istio-system", gatewayPod, "")}`);
+      const req = httpsRequest(url, {
+        method: "POST",
+        ca,
+        headers: {
+          Authorization: `Bearer ${t.env.sandbox.adminToken}`,
+          Connection: "Upgrade",
+          Upgrade: "SPDY/3.1",
+          ...(protocols.length ? { "X-Stream-Protocol-Version": protocols } : {}),
+        },
+      });
+      req.end();
+      return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve) => {
+        req.once("upgrade", (res, socket) => {
+          socket.destroy();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: "" });
+        });
+        req.once("response", async (res) => {
+          let body = "";
+          for await (const chunk of res) body += chunk;
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      });
+    };
+    const upgraded = await post(["portforward.k8s.io"]);
+    assert.equal(upgraded.status, 101);
+    assert.equal(upgraded.headers.upgrade, "SPDY/3.1");
+    assert.equal(upgraded.headers["x-stream-protocol-version"], "portforward.k8s.io");
 
-  test("the real kubectl port-forward stops with one clear error instead of hanging", async () => {
-    const started = Date.now();
-    const result = await t.kubectl("-n", "istio-system", "port-forward", `pod/${gatewayPod}`, "0:8080");
-    assert.notEqual(result.code, 0);
-    assert.ok(Date.now() - started < 20_000, "kubectl gave up within 20 s");
-    assert.match(result.stderr, /error upgrading connection: .*WebSocket \(v4\.channel\.k8s\.io\) only/);
+    const other = await post(["v4.channel.k8s.io"]);
+    assert.equal(other.status, 403);
+    assert.match(
+      (JSON.parse(other.body) as { message: string }).message,
+      /unable to negotiate protocol: client supports \[v4\.channel\.k8s\.io\], server accepts \[portforward\.k8s\.io\]/,
+    );
+    const none = await post([]);
+    assert.equal(none.status, 400);
+    assert.match(
+      (JSON.parse(none.body) as { message: string }).message,
+      /X-Stream-Protocol-Version is required/,
+    );
   });
 });
 
 describe("a forward's two ends", () => {
   let server: Server;
-  let forwards: PortForwardServer;
+  let forwards: StreamingServer;
   let base: string;
   const podSides: Duplex[] = [];
   const connector: PodConnector = {
@@ -323,7 +401,7 @@ describe("a forward's two ends", () => {
   };
 
   before(async () => {
-    forwards = new PortForwardServer({ objects: t.env.sandbox.objects, connector });
+    forwards = new StreamingServer({ objects: t.env.sandbox.objects, connector });
     server = createServer();
     server.on("upgrade", (req, socket, head) =>
       forwards.handleUpgrade(req, socket, head, {
@@ -363,12 +441,82 @@ describe("a forward's two ends", () => {
     await eventually(() => forwards.tunnels === 0, "the server forgets the tunnel");
   });
 
+  test("SPDY carries megabytes both ways, with the pod reading no faster than it echoes", async () => {
+    const client = await spdy(detailsPod, t.ns, base.replace("ws:", "http:"));
+    const conn = client.connect(9080, 0);
+    const payload = Buffer.alloc(3 * 1024 * 1024, "abcdefghij");
+    for (let at = 0; at < payload.length; at += 60_000) conn.write(payload.subarray(at, at + 60_000));
+    await eventually(() => conn.received().length >= payload.length, "the whole echo", 20_000);
+    assert.ok(conn.received().equals(payload));
+    conn.write(Buffer.from("bye"));
+    await eventually(() => conn.finished(), "the pod's farewell ends both streams");
+    assert.equal(conn.received().subarray(payload.length).toString(), "farewell");
+    client.socket.destroy();
+  });
+
   test("close() ends open forwards at once and refuses new ones", async () => {
     const tunnel = await open(path(), { base });
     forwards.close();
     assert.equal(await tunnel.closed, 1006);
     assert.ok(podSides.at(-1)!.destroyed);
     await assert.rejects(dial(path(), { base }));
+  });
+});
+
+describe("pods/portforward over SPDY", () => {
+  test("a stream pair reaches the pod's port; both streams end when the pod hangs up", async () => {
+    const client = await spdy(detailsPod, t.ns);
+    const conn = client.connect(9080, 0);
+    conn.write(Buffer.from(GET("/details/0", "Connection: close\r\n")));
+    await eventually(() => conn.finished(), "both streams end", 5000);
+    assert.match(conn.received().toString(), /^HTTP\/1\.1 200 OK[\s\S]*"author":"William Shakespeare"/);
+    assert.equal(conn.errors(), "");
+    assert.equal(client.frames.filter((f) => f.type === "SYN_REPLY").length, 2);
+    client.socket.destroy();
+  });
+
+  test("two connections at once on one session, and a refused port on its error stream", async () => {
+    const client = await spdy(detailsPod, t.ns);
+    const first = client.connect(9080, 0);
+    const refused = client.connect(7777, 1);
+    first.write(Buffer.from(GET("/health", "Connection: close\r\n")));
+    await eventually(() => first.finished() && refused.finished(), "both connections end", 5000);
+    assert.match(first.received().toString(), /Details is healthy/);
+    assert.match(refused.errors(), /error forwarding port 7777 to pod .*connect: connection refused/);
+    client.socket.destroy();
+  });
+
+  test("an unusable stream (no port, bad stream type) is reset, not answered", async () => {
+    const client = await spdy(detailsPod, t.ns);
+    const writer = new SpdyFrameWriter();
+    client.socket.write(
+      Buffer.concat([
+        writer.encode({
+          type: "SYN_STREAM",
+          streamId: 1,
+          associatedStreamId: 0,
+          priority: 0,
+          slot: 0,
+          flags: 0,
+          headers: { streamtype: ["data"] },
+        }),
+        writer.encode({
+          type: "SYN_STREAM",
+          streamId: 3,
+          associatedStreamId: 0,
+          priority: 0,
+          slot: 0,
+          flags: 0,
+          headers: { streamtype: ["video"], port: ["80"] },
+        }),
+      ]),
+    );
+    await eventually(() => client.frames.length === 2, "two answers");
+    assert.deepEqual(
+      client.frames.map((f) => f.type),
+      ["RST_STREAM", "RST_STREAM"],
+    );
+    client.socket.destroy();
   });
 });
 

@@ -178,7 +178,7 @@ describe("the workshop user is admin of namespace workshop and of nothing else",
         .sort(),
     );
     const pod = podsOfWeb()[0]?.metadata.name ?? "";
-    assert.match(await ok(workshop, "logs", pod), /simulated container/);
+    assert.match(await ok(workshop, "logs", pod), /\[notice\] 1#1: start worker processes/);
     // `admin` writes objects, not their status: that is the controllers' business.
     await forbidden(
       workshop,
