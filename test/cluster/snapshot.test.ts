@@ -85,6 +85,9 @@ test("status's one round of lists and the tour's watches build the same snapshot
   const session = await TourSession.open({ kubeconfig: bed.sandbox.kubeconfig, namespace });
   try {
     await session.start();
+    // Compared once the pods have settled: while they start, two reads a moment apart differ.
+    const settled = await session.waitFor((s) => stageChecks(s)[1]?.check.state === "done", 30_000);
+    assert.ok(settled, "Bookinfo never came up");
     const listed = await loadSnapshot(tourIn(namespace));
     const watched = session.snapshot();
     const names = (s: typeof listed) => ({
