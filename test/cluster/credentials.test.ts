@@ -141,7 +141,11 @@ describe("credentials from the kubeconfig reach the API server", () => {
        process.stdout.write(n === 1 ? ${JSON.stringify(credential("expired"))} : ${JSON.stringify(credential(t.sandbox.adminToken))});`,
     );
     const file = kubeconfigWith("rotating", {
-      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "rotating-plugin") },
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(t.dir, "rotating-plugin"),
+        interactiveMode: "IfAvailable",
+      },
     });
     await withCluster(file, async (cluster) => {
       // Ten at once, all refused with the first token: still one run for it and one more after.
@@ -161,7 +165,11 @@ describe("credentials from the kubeconfig reach the API server", () => {
        process.stderr.write("error: the SSO session has expired\\n"); process.exit(1);`,
     );
     const file = kubeconfigWith("failing", {
-      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "failing-plugin") },
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(t.dir, "failing-plugin"),
+        interactiveMode: "IfAvailable",
+      },
     });
     const results = await withCluster(file, (cluster) =>
       Promise.allSettled([cluster.probe(), listNamespaces(cluster), cluster.probe()]),
@@ -184,6 +192,7 @@ describe("credentials from the kubeconfig reach the API server", () => {
       exec: {
         apiVersion: "client.authentication.k8s.io/v1",
         command: "no-such-auth-plugin",
+        interactiveMode: "Never",
         installHint: "install it with: brew install no-such-auth-plugin",
       },
     });
@@ -350,7 +359,11 @@ describe("a credential plugin and the person at the terminal", () => {
        process.stdout.write(${JSON.stringify(credential(t.sandbox.adminToken))});`,
     );
     const file = kubeconfigWith("device-code", {
-      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "device-code-plugin") },
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(t.dir, "device-code-plugin"),
+        interactiveMode: "IfAvailable",
+      },
     });
     const status = await bookinfo(file, "status", "-n", "default", "--samples", "0");
     assert.ok(status.code === 3 || status.code === 0, status.stderr);
