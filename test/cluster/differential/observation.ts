@@ -221,6 +221,7 @@ const CATEGORIES: [string, RegExp][] = [
   ["exec not found", /executable .* not found|is not installed or not on PATH/],
   ["exec needs a terminal", /standard input is not a terminal|owns the terminal|interactive mode/],
   ["exec failed", /exec: executable .* failed|credential plugin .* failed/],
+  ["invalid proxy-url", /invalid 'proxy-url'|proxy-url .* is not a URL|TypeError: Invalid URL/],
   ["unreadable file", /no such file or directory|ENOENT|cannot read/],
   [
     "TLS name mismatch",

@@ -6,7 +6,7 @@ type Key = webcrypto.CryptoKey;
 type KeyPair = webcrypto.CryptoKeyPair;
 
 /** The names the recording endpoint's certificate is valid for. */
-export const SERVER_NAMES = { ip: "127.0.0.1", dns: ["localhost", "api.bookinfo.test"] };
+export const SERVER_NAMES = { ip: "127.0.0.1", dns: ["localhost", "api.bookinfo.test", "bookinfo.test"] };
 
 /** Everything the corpus refers to by placeholder, as PEM (and base64 of the PEM, as kubeconfigs hold it). */
 export interface TestPki {
