@@ -74,7 +74,8 @@ test("every kubeconfig of the corpus resolves and authenticates as under kubectl
   const named = process.env.DIFFERENTIAL_CASES?.split(",").filter(Boolean) ?? [];
   const only = named.length ? named : undefined;
   const cases = loadCorpus().filter((c) => !only || only.includes(c.name));
-  if (only) assert.equal(cases.length, only.length, `DIFFERENTIAL_CASES names cases the corpus does not have`);
+  if (only)
+    assert.equal(cases.length, only.length, `DIFFERENTIAL_CASES names cases the corpus does not have`);
   if (!only)
     assert.ok(cases.length >= 40, `the corpus has ${cases.length} cases; it should have at least 40`);
   const outcomes = await pool(cases, CONCURRENCY, observe);
