@@ -16,6 +16,15 @@ type ClientNode = typeof import("@kubernetes/client-node");
 let loaded: Promise<ClientNode> | undefined;
 
 /**
+ * Loads client-node ahead of the cases: its import keeps the process busy for a second or more,
+ * and the endpoints that answer kubectl live in this process too.
+ */
+export function loadClientNode(): Promise<unknown> {
+  loaded ??= import("@kubernetes/client-node");
+  return loaded;
+}
+
+/**
  * client-node's KubeConfig on the case, used as a program would: loadFromDefault (or
  * loadFromFile for --kubeconfig), setCurrentContext for --context, then a pod list through its
  * CoreV1Api. It has no --cluster or --user; such cases are not asked of it.
@@ -23,8 +32,8 @@ let loaded: Promise<ClientNode> | undefined;
 export async function observeClientNode(run: Run): Promise<Observation | undefined> {
   const { flags } = run.testCase;
   if (flags.cluster !== undefined || flags.user !== undefined) return undefined;
-  loaded ??= import("@kubernetes/client-node");
-  const { KubeConfig, CoreV1Api } = await loaded;
+  await loadClientNode();
+  const { KubeConfig, CoreV1Api } = (await loaded) as ClientNode;
   const config = new KubeConfig();
   const facets: Facets = {};
   let failure: unknown;
@@ -45,7 +54,7 @@ export async function observeClientNode(run: Run): Promise<Observation | undefin
     const namespace = fill(flags.namespace ?? "", run.values) || context?.namespace || "default";
     try {
       const api = config.makeApiClient(CoreV1Api);
-      await withTimeout(api.listNamespacedPod({ namespace }), 5_000);
+      await withTimeout(api.listNamespacedPod({ namespace }), 10_000);
     } catch (error) {
       failure = error;
     }

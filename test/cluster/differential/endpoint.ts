@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer, type Server } from "node:https";
+import { createServer as createHttpsServer, request as httpsRequest, type Server } from "node:https";
 import { createServer as createNetServer, connect as netConnect, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
@@ -33,6 +33,11 @@ export interface RecordedConnect {
 export interface EndpointOptions {
   /** Answer 401 to a request carrying this Authorization header. */
   refuses?: (authorization: string | undefined) => boolean;
+  /**
+   * Pass every request on to this API server (the sandbox) and its answer back, instead of
+   * answering itself: its requests are recorded, and a real server judges the credentials.
+   */
+  forwardTo?: { url: string; caPem: string };
 }
 
 /**
@@ -83,7 +88,9 @@ export async function openEndpoint(pki: TestPki, options: EndpointOptions = {}):
           clientCertificate: peer?.subject?.CN ? String(peer.subject.CN) : undefined,
         };
         requests.push(recorded);
-        recorded.status = answer(request, response, options);
+        if (options.forwardTo && !options.refuses?.(request.headers.authorization))
+          forward(request, response, options.forwardTo, recorded);
+        else recorded.status = answer(request, response, options);
       },
     );
     server.on("secureConnection", track);
@@ -152,6 +159,26 @@ export async function openEndpoint(pki: TestPki, options: EndpointOptions = {}):
       );
     },
   };
+}
+
+function forward(
+  request: IncomingMessage,
+  response: ServerResponse,
+  to: { url: string; caPem: string },
+  recorded: RecordedRequest,
+): void {
+  const target = new URL(request.url ?? "/", to.url);
+  const upstream = httpsRequest(
+    target,
+    { method: request.method, headers: { ...request.headers, host: target.host }, ca: to.caPem },
+    (answer) => {
+      recorded.status = answer.statusCode;
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    },
+  );
+  upstream.on("error", () => response.destroy());
+  request.pipe(upstream);
 }
 
 /**

@@ -82,7 +82,7 @@ export async function observeKubectl(run: Run): Promise<Observation> {
     "pods",
     "-o",
     "json",
-    "--request-timeout=3s",
+    "--request-timeout=10s",
     `--cache-dir=${join(run.dir, ".kubectl-cache")}`,
     ...flags,
   ]);

@@ -44,8 +44,8 @@ export async function observeOurs(run: Run): Promise<Observation> {
   if (cluster && target) {
     try {
       for (const path of ["/version", "/api", "/apis", "/api/v1"])
-        await cluster.request("GET", path, { timeoutMs: 5_000 });
-      await cluster.request("GET", `/api/v1/namespaces/${target.namespace}/pods`, { timeoutMs: 5_000 });
+        await cluster.request("GET", path, { timeoutMs: 10_000 });
+      await cluster.request("GET", `/api/v1/namespaces/${target.namespace}/pods`, { timeoutMs: 10_000 });
     } catch (error) {
       failure = cluster.explain(error, { verb: "list", resource: "pods", namespace: target.namespace });
     } finally {
