@@ -10,6 +10,7 @@ import {
 } from "./credentials.ts";
 import { type Attempt, ClusterError, explain } from "./errors.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
+import { holdsCertificate } from "./pem.ts";
 import { proxyAgent, proxyFor } from "./proxy.ts";
 
 /** Long enough for a slow control plane, short enough that nothing seems to hang. */
@@ -331,6 +332,11 @@ function tlsOptions(target: ResolvedTarget): Omit<ConnectionOptions, "headers" |
         { cause: error },
       );
     }
+  if (ca !== undefined && !holdsCertificate(ca))
+    throw new ClusterError(
+      `the ${cluster.certificateAuthorityData ? "certificate-authority-data" : `certificate-authority ${cluster.certificateAuthority}`} of cluster "${target.clusterName}" holds no PEM certificate; fix it in your kubeconfig`,
+      "kubeconfig",
+    );
   return {
     ca,
     rejectUnauthorized: cluster.insecureSkipTlsVerify !== true,

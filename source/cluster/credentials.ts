@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { ClusterError, firstLine } from "./errors.ts";
 import type { ExecConfig, ResolvedTarget } from "./kubeconfig.ts";
+import { holdsCertificate, holdsPrivateKey } from "./pem.ts";
 
 /** What a request to the API server carries to say who it is. */
 export interface Credentials {
@@ -119,6 +120,16 @@ function staticCredentials(target: ResolvedTarget, who: string): Credentials {
   const key = user.clientKeyData
     ? fromBase64(user.clientKeyData)
     : user.clientKey && readText(user.clientKey, "client-key", who);
+  if (cert && !holdsCertificate(cert))
+    throw new ClusterError(
+      `the ${user.clientCertificateData ? "client-certificate-data" : `client-certificate ${user.clientCertificate}`} of ${who} holds no PEM certificate; fix it in your kubeconfig`,
+      "kubeconfig",
+    );
+  if (key && !holdsPrivateKey(key))
+    throw new ClusterError(
+      `the ${user.clientKeyData ? "client-key-data" : `client-key ${user.clientKey}`} of ${who} is not an unencrypted PEM private key; fix it in your kubeconfig`,
+      "kubeconfig",
+    );
   return { headers, cert: cert || undefined, key: key || undefined };
 }
 

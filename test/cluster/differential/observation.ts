@@ -222,6 +222,10 @@ const CATEGORIES: [string, RegExp][] = [
   ["exec needs a terminal", /standard input is not a terminal|owns the terminal|interactive mode/],
   ["exec failed", /exec: executable .* failed|credential plugin .* failed/],
   ["invalid proxy-url", /invalid 'proxy-url'|proxy-url .* is not a URL|TypeError: Invalid URL/],
+  [
+    "not PEM",
+    /failed to find any PEM data|unable to parse bytes as PEM|holds no PEM|is not an unencrypted PEM/,
+  ],
   ["unreadable file", /no such file or directory|ENOENT|cannot read/],
   [
     "TLS name mismatch",
