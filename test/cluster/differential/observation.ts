@@ -218,7 +218,10 @@ const CATEGORIES: [string, RegExp][] = [
   ],
   ["auth-provider removed", /auth plugin has been removed|auth-provider of .* was removed/],
   ["unknown auth-provider", /no Auth Provider found for name|is not one kubectl knows/],
-  ["exec not found", /executable .* not found|is not installed or not on PATH/],
+  [
+    "exec not found",
+    /executable .* not found|is not installed or not on PATH|fork\/exec .*: no such file or directory|spawn .* ENOENT/,
+  ],
   ["exec needs a terminal", /standard input is not a terminal|owns the terminal|interactive mode/],
   ["exec failed", /exec: executable .* failed|credential plugin .* failed/],
   ["invalid proxy-url", /invalid 'proxy-url'|proxy-url .* is not a URL|TypeError: Invalid URL/],
