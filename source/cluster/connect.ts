@@ -10,6 +10,7 @@ import {
 } from "./credentials.ts";
 import { type Attempt, ClusterError, explain } from "./errors.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
+import { holdsCertificate } from "./pem.ts";
 import { proxyAgent, proxyFor } from "./proxy.ts";
 
 /** Long enough for a slow control plane, short enough that nothing seems to hang. */
@@ -17,7 +18,11 @@ export const REQUEST_TIMEOUT_MS = 20_000;
 /** The budget for "is the cluster there at all", which every command checks first. */
 export const PROBE_TIMEOUT_MS = 5_000;
 
-const USER_AGENT = "kubectl-bookinfo";
+/**
+ * client-go's shape, name/version (os/arch), so audit logs and API server metrics read it as they
+ * read kubectl's. Servers take the part before the slash as the field manager of plain updates.
+ */
+const USER_AGENT = `kubectl-bookinfo/v${packageVersion()} (${goos()}/${goarch()})`;
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -114,7 +119,7 @@ export function connect(
   const secure = !server.startsWith("http:");
   const proxy = proxyFor(server, target.cluster.proxyUrl, target.context, env);
   const tls = tlsOptions(target);
-  const credentials: CredentialSource = credentialsFor(target, options);
+  const credentials: CredentialSource = credentialsFor(target, { env, ...options });
   const discovery = new Map<string, Promise<Map<string, ApiResource>>>();
   const open = new Set<{ destroy(): void }>();
   const newPool = (): HttpAgent =>
@@ -292,6 +297,25 @@ export function connect(
   };
 }
 
+function packageVersion(): string {
+  // The bundle runs from dist/ or dist/chunks/, the source from source/cluster/.
+  for (const path of ["../../package.json", "../package.json"])
+    try {
+      const { name, version } = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+      if (name === "kubectl-bookinfo") return version;
+    } catch {}
+  return "0.0.0";
+}
+
+/** Node's names for the system and the CPU, spelled as Go spells them. */
+function goos(): string {
+  return process.platform === "win32" ? "windows" : process.platform;
+}
+
+function goarch(): string {
+  return ({ x64: "amd64", ia32: "386" } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
 /** The cluster's CA and TLS server name from the kubeconfig; system roots when it names no CA. */
 function tlsOptions(target: ResolvedTarget): Omit<ConnectionOptions, "headers" | "agent"> {
   const { cluster } = target;
@@ -308,6 +332,11 @@ function tlsOptions(target: ResolvedTarget): Omit<ConnectionOptions, "headers" |
         { cause: error },
       );
     }
+  if (ca !== undefined && !holdsCertificate(ca))
+    throw new ClusterError(
+      `the ${cluster.certificateAuthorityData ? "certificate-authority-data" : `certificate-authority ${cluster.certificateAuthority}`} of cluster "${target.clusterName}" holds no PEM certificate; fix it in your kubeconfig`,
+      "kubeconfig",
+    );
   return {
     ca,
     rejectUnauthorized: cluster.insecureSkipTlsVerify !== true,

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { ClusterError, firstLine } from "./errors.ts";
 import type { ExecConfig, ResolvedTarget } from "./kubeconfig.ts";
+import { holdsCertificate, holdsPrivateKey } from "./pem.ts";
 
 /** What a request to the API server carries to say who it is. */
 export interface Credentials {
@@ -27,32 +28,33 @@ export interface CredentialSource {
 const TOKEN_FILE_TTL_MS = 60_000;
 /** A credential plugin that takes longer than this is stuck (waiting for a login prompt, say). */
 const EXEC_TIMEOUT_MS = 60_000;
-/** Plugin credentials are renewed this long before they say they expire. */
-const EXPIRY_MARGIN_MS = 10_000;
 
 /**
  * The user's credentials as kubectl sends them: client certificate, bearer token (inline, a
- * tokenFile, or from an exec plugin), basic auth, impersonation headers. The legacy auth-provider
- * plugins (oidc and the like) go through client-node, loaded only for such a user.
+ * tokenFile, or from an exec plugin), basic auth, impersonation headers. The legacy oidc
+ * auth-provider goes through client-node, loaded only for such a user.
  */
 export function credentialsFor(target: ResolvedTarget, options: CredentialOptions = {}): CredentialSource {
   const { user } = target;
   const who = `user "${target.userName}" of context "${target.context}"`;
   const fixed = staticCredentials(target, who);
+  // client-go leaves the plugin out when the kubeconfig already says who the user is.
+  const exec = user.token || user.tokenFile || user.username || fixed.cert ? undefined : user.exec;
   let tokenFile: { token: string; readAt: number } | undefined;
   // One run of the plugin at a time, shared by every request that needs it meanwhile: a status
   // sends a dozen requests at once, and a plugin may open a browser to log in.
   let plugin: Promise<PluginCredential> | undefined;
   let generation = 0;
-  const providerHeader = authProviderHeader(target, who);
+  const providerHeader = user.authProvider && authProviderHeader(target, who);
 
   const pluginCredential = async (exec: ExecConfig): Promise<PluginCredential> => {
     const pending = plugin;
     if (pending) {
       // A failed run fails everyone who waited for it; the next request starts a new one.
       const current = await pending;
-      if (current.expiresAt === undefined || current.expiresAt - EXPIRY_MARGIN_MS > Date.now())
-        return current;
+      // Used until the moment it says it expires, as client-go does: a request refused for a
+      // token that expired on the way gets one retry with a new one (connect.ts).
+      if (current.expiresAt === undefined || current.expiresAt > Date.now()) return current;
       if (plugin === pending) plugin = undefined;
       return pluginCredential(exec);
     }
@@ -74,22 +76,22 @@ export function credentialsFor(target: ResolvedTarget, options: CredentialOption
           tokenFile = { token: readText(user.tokenFile, "tokenFile", who).trim(), readAt: Date.now() };
         headers.Authorization = `Bearer ${tokenFile.token}`;
       }
-      if (user.exec) {
-        const current = await pluginCredential(user.exec);
+      if (exec) {
+        const current = await pluginCredential(exec);
         if (current.token) headers.Authorization = `Bearer ${current.token}`;
         if (current.cert && current.key) {
           cert = current.cert;
           key = current.key;
         }
       }
-      if (user.authProvider) {
+      if (providerHeader) {
         const authorization = await providerHeader();
         if (authorization) headers.Authorization = authorization;
       }
       return { headers, cert, key, generation };
     },
     refresh(used) {
-      if (!user.exec && !user.tokenFile && !user.authProvider) return false;
+      if (!exec && !user.tokenFile && !user.authProvider) return false;
       // Many requests refused at once ask for one new run, not one each.
       if (used.generation === generation) {
         plugin = undefined;
@@ -104,16 +106,30 @@ function staticCredentials(target: ResolvedTarget, who: string): Credentials {
   const { user } = target;
   const headers: Credentials["headers"] = {};
   if (user.token) headers.Authorization = `Bearer ${user.token}`;
-  else if (user.username !== undefined && user.password !== undefined)
-    headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password}`).toString("base64")}`;
+  // A username alone is basic auth with an empty password, as client-go sends it.
+  else if (user.username)
+    headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64")}`;
   if (user.impersonateUser) headers["Impersonate-User"] = user.impersonateUser;
+  if (user.impersonateUid) headers["Impersonate-Uid"] = user.impersonateUid;
   if (user.impersonateGroups?.length) headers["Impersonate-Group"] = user.impersonateGroups;
+  for (const [key, values] of Object.entries(user.impersonateExtra ?? {}))
+    if (values.length) headers[`Impersonate-Extra-${headerKeyEscape(key)}`] = values;
   const cert = user.clientCertificateData
     ? fromBase64(user.clientCertificateData)
     : user.clientCertificate && readText(user.clientCertificate, "client-certificate", who);
   const key = user.clientKeyData
     ? fromBase64(user.clientKeyData)
     : user.clientKey && readText(user.clientKey, "client-key", who);
+  if (cert && !holdsCertificate(cert))
+    throw new ClusterError(
+      `the ${user.clientCertificateData ? "client-certificate-data" : `client-certificate ${user.clientCertificate}`} of ${who} holds no PEM certificate; fix it in your kubeconfig`,
+      "kubeconfig",
+    );
+  if (key && !holdsPrivateKey(key))
+    throw new ClusterError(
+      `the ${user.clientKeyData ? "client-key-data" : `client-key ${user.clientKey}`} of ${who} is not an unencrypted PEM private key; fix it in your kubeconfig`,
+      "kubeconfig",
+    );
   return { headers, cert: cert || undefined, key: key || undefined };
 }
 
@@ -131,6 +147,8 @@ interface PluginCredential {
  */
 export interface CredentialOptions {
   pluginsMayPrompt?: boolean;
+  /** The environment a plugin runs in (before what the kubeconfig adds); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A plugin that may prompt gets a person's time to log in; a silent one is stuck sooner. */
@@ -157,27 +175,18 @@ export function runExecPlugin(
         "unauthorized",
       ),
     );
-  const { cluster } = target;
   const info = {
-    apiVersion,
     kind: "ExecCredential",
+    apiVersion,
     spec: {
+      ...(exec.provideClusterInfo ? { cluster: clusterInfo(target, who) } : {}),
       interactive,
-      ...(exec.provideClusterInfo
-        ? {
-            cluster: {
-              server: cluster.server,
-              "tls-server-name": cluster.tlsServerName,
-              "insecure-skip-tls-verify": cluster.insecureSkipTlsVerify,
-              "certificate-authority-data": cluster.certificateAuthorityData,
-              "proxy-url": cluster.proxyUrl,
-            },
-          }
-        : {}),
     },
   };
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
   for (const { name, value } of exec.env ?? []) env[name] = value;
+  // Set last, as client-go does: the kubeconfig's env cannot replace it.
+  env.KUBERNETES_EXEC_INFO = JSON.stringify(info);
   const timeoutMs = options.pluginsMayPrompt ? PROMPT_TIMEOUT_MS : EXEC_TIMEOUT_MS;
 
   return new Promise((resolve, reject) => {
@@ -234,6 +243,27 @@ export function runExecPlugin(
   });
 }
 
+/**
+ * The cluster as client-go describes it to a plugin (ExecCredential's spec.cluster): the CA as
+ * data even when the kubeconfig names a file, and `config` from the cluster's exec extension,
+ * null without one.
+ */
+function clusterInfo(target: ResolvedTarget, who: string): Record<string, unknown> {
+  const { cluster } = target;
+  const ca = cluster.certificateAuthorityData
+    ? cluster.certificateAuthorityData
+    : cluster.certificateAuthority &&
+      Buffer.from(readText(cluster.certificateAuthority, "certificate-authority", who)).toString("base64");
+  return {
+    server: cluster.server,
+    ...(cluster.tlsServerName ? { "tls-server-name": cluster.tlsServerName } : {}),
+    ...(cluster.insecureSkipTlsVerify ? { "insecure-skip-tls-verify": true } : {}),
+    ...(ca ? { "certificate-authority-data": ca } : {}),
+    ...(cluster.proxyUrl ? { "proxy-url": cluster.proxyUrl } : {}),
+    config: cluster.execExtension ?? null,
+  };
+}
+
 export function parseExecCredential(stdout: string, apiVersion: string): PluginCredential {
   const parsed = JSON.parse(stdout) as {
     apiVersion?: string;
@@ -266,9 +296,20 @@ export function parseExecCredential(stdout: string, apiVersion: string): PluginC
  * kept (client-node writes it back into the provider's config).
  */
 function authProviderHeader(target: ResolvedTarget, who: string): () => Promise<string | undefined> {
+  const provider = target.user.authProvider;
+  const replaced = provider && REMOVED_PROVIDERS[provider.name];
+  if (replaced)
+    throw new ClusterError(
+      `the ${provider.name} auth-provider of ${who} was removed from kubectl in 1.26; ${replaced}`,
+      "kubeconfig",
+    );
+  if (provider && provider.name !== "oidc")
+    throw new ClusterError(
+      `the auth-provider "${provider.name}" of ${who} is not one kubectl knows (oidc is the only one left); use the exec credential plugin your cluster's documentation gives instead`,
+      "kubeconfig",
+    );
   let config: Promise<import("@kubernetes/client-node").KubeConfig> | undefined;
   return async () => {
-    const provider = target.user.authProvider;
     if (!provider) return undefined;
     try {
       config ??= import("@kubernetes/client-node").then(({ KubeConfig }) => {
@@ -298,6 +339,24 @@ function authProviderHeader(target: ResolvedTarget, who: string): () => Promise<
       );
     }
   };
+}
+
+/** The legacy auth-providers client-go dropped, and what replaced each. */
+const REMOVED_PROVIDERS: Record<string, string> = {
+  gcp: "install the gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin) and run gcloud container clusters get-credentials again",
+  azure: "install kubelogin and run kubelogin convert-kubeconfig",
+};
+
+/** client-go's escaping of an Impersonate-Extra- key: bytes that may not appear in a header name, and %, as %XX. */
+function headerKeyEscape(key: string): string {
+  let out = "";
+  for (const byte of Buffer.from(key, "utf8")) {
+    const char = String.fromCharCode(byte);
+    out += /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/.test(char)
+      ? char
+      : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
 }
 
 function readText(file: string, field: string, who: string): string {

@@ -3,11 +3,15 @@ import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { load } from "js-yaml";
 import { ClusterError, firstLine } from "./errors.ts";
+import { checkUsable } from "./usable.ts";
 
 export interface TargetOptions {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  /** kubectl's --cluster and --user: another cluster or user of the kubeconfig than the context's. */
+  cluster?: string;
+  user?: string;
 }
 
 /** A kubeconfig `clusters[].cluster`, file paths made absolute against the file that named them. */
@@ -19,7 +23,12 @@ export interface ClusterEntry {
   insecureSkipTlsVerify?: boolean;
   tlsServerName?: string;
   proxyUrl?: string;
+  /** The `client.authentication.k8s.io/exec` extension: what a plugin given the cluster's info sees as `config`. */
+  execExtension?: unknown;
 }
+
+/** The cluster extension client-go hands a credential plugin along with the cluster's info. */
+export const EXEC_EXTENSION = "client.authentication.k8s.io/exec";
 
 /** A kubeconfig `users[].user.exec`: a credential plugin (client.authentication.k8s.io). */
 export interface ExecConfig {
@@ -45,9 +54,11 @@ export interface UserEntry {
   clientKeyData?: string;
   exec?: ExecConfig;
   authProvider?: { name: string; config?: Record<string, string> };
-  /** `as` and `as-groups`: impersonation. */
+  /** `as`, `as-uid`, `as-groups` and `as-user-extra`: impersonation. */
   impersonateUser?: string;
+  impersonateUid?: string;
   impersonateGroups?: string[];
+  impersonateExtra?: Record<string, string[]>;
 }
 
 /** Which cluster, as whom, in which namespace: the same answer kubectl gives for the same flags. */
@@ -89,10 +100,11 @@ interface Kubeconfig {
 
 /**
  * kubectl's rules: `--kubeconfig` > `$KUBECONFIG` (a merged list, first file's current-context and
- * first definition of each name win) > `~/.kube/config`; `--context` > current-context; `-n` >
- * the context's namespace > `default`. A missing config is an error, never a silent fallback to
- * http://localhost:8080. Read with our own small parser rather than client-node's KubeConfig,
- * whose import alone costs `status` about a third of its run time.
+ * first definition of each name win) > `~/.kube/config`; `--context` > current-context;
+ * `--cluster` and `--user` > the context's; `-n` > the context's namespace > `default`; then
+ * kubectl's checks of the chosen cluster and user (usable.ts). A missing config is an error,
+ * never a silent fallback to http://localhost:8080. Read with our own small parser rather than
+ * client-node's KubeConfig, whose import alone costs `status` about a third of its run time.
  */
 export function resolveTarget(options: TargetOptions = {}, env: Env = process.env): ResolvedTarget {
   const files = kubeconfigFiles(options, env);
@@ -100,8 +112,9 @@ export function resolveTarget(options: TargetOptions = {}, env: Env = process.en
   const config = merge(files.map(loadFile));
 
   const contexts = config.contexts.map((c) => c.name);
-  const contextName = options.context || config.currentContext;
-  if (!contextName) {
+  const contextName = options.context || config.currentContext || "";
+  // kubectl needs no context when --cluster says where to go.
+  if (!contextName && !options.cluster) {
     if (contexts.length === 0)
       throw new ClusterError(
         `kubeconfig ${source} defines no contexts; point --kubeconfig at a config for your cluster, or try --sandbox`,
@@ -112,34 +125,41 @@ export function resolveTarget(options: TargetOptions = {}, env: Env = process.en
       "context",
     );
   }
-  const context = find(config.contexts, contextName);
-  if (!context) {
+  const context = contextName ? find(config.contexts, contextName) : undefined;
+  if (contextName && !context) {
     const available = contexts.length ? `available: ${contexts.join(", ")}` : "it defines no contexts";
     const subject = options.context
       ? `context "${contextName}" is not in kubeconfig ${source}`
       : `the current context "${contextName}" of kubeconfig ${source} does not exist`;
     throw new ClusterError(`${subject} (${available}); pass one of those with --context`, "context");
   }
-  const cluster = find(config.clusters, context.cluster);
+  const clusterName = options.cluster || context?.cluster || "";
+  const cluster = find(config.clusters, clusterName);
   if (!cluster?.server)
     throw new ClusterError(
-      `context "${contextName}" uses cluster "${context.cluster}", which kubeconfig ${source} does not define with a server; fix the kubeconfig or pick another context with --context`,
+      options.cluster
+        ? `--cluster "${clusterName}" is not a cluster with a server in kubeconfig ${source}; pass one of: ${config.clusters.map((c) => c.name).join(", ") || "(none defined)"}`
+        : `context "${contextName}" uses cluster "${clusterName}", which kubeconfig ${source} does not define with a server; fix the kubeconfig or pick another context with --context`,
       "context",
     );
-  const user = context.user ? find(config.users, context.user) : {};
+  const userName = options.user || context?.user || "";
+  const user = userName ? find(config.users, userName) : {};
   if (!user)
     throw new ClusterError(
-      `context "${contextName}" uses user "${context.user}", which kubeconfig ${source} does not define; fix the kubeconfig or pick another context with --context`,
+      options.user
+        ? `--user "${userName}" is not a user of kubeconfig ${source}; pass one of: ${config.users.map((u) => u.name).join(", ") || "(none defined)"}`
+        : `context "${contextName}" uses user "${userName}", which kubeconfig ${source} does not define; fix the kubeconfig or pick another context with --context`,
       "context",
     );
+  checkUsable({ clusterName, cluster, userName, user, source });
   const server = withScheme(cluster.server);
   return {
     context: contextName,
-    namespace: options.namespace || context.namespace || "default",
+    namespace: options.namespace || context?.namespace || "default",
     server,
-    clusterName: context.cluster,
+    clusterName,
     cluster: { ...cluster, server },
-    userName: context.user ?? "",
+    userName,
     user,
     source,
     files,
@@ -232,13 +252,18 @@ function clusterEntry(c: Record<string, unknown>, base: string): ClusterEntry | 
     insecureSkipTlsVerify: c["insecure-skip-tls-verify"] === true,
     tlsServerName: scalar(c["tls-server-name"]),
     proxyUrl: scalar(c["proxy-url"]),
+    execExtension: Array.isArray(c.extensions)
+      ? c.extensions.find((e) => isRecord(e) && e.name === EXEC_EXTENSION)?.extension
+      : undefined,
   };
 }
 
 function userEntry(u: Record<string, unknown>, base: string): UserEntry {
-  const exec = isRecord(u.exec) && scalar(u.exec.command) ? u.exec : undefined;
+  // Kept even when incomplete, so the check of the chosen user can say what is missing.
+  const exec = isRecord(u.exec) ? u.exec : undefined;
   const provider = isRecord(u["auth-provider"]) ? u["auth-provider"] : undefined;
   const command = scalar(exec?.command) ?? "";
+  const apiVersion = scalar(exec?.apiVersion);
   return {
     token: scalar(u.token),
     tokenFile: path(u.tokenFile, base),
@@ -254,12 +279,15 @@ function userEntry(u: Record<string, unknown>, base: string): UserEntry {
       command: command.includes("/") || command.includes(sep) ? resolve(base, command) : command,
       args: Array.isArray(exec.args) ? exec.args.map(String) : undefined,
       env: Array.isArray(exec.env)
-        ? exec.env.filter(isRecord).map((e) => ({ name: String(e.name), value: String(e.value ?? "") }))
+        ? exec.env.filter(isRecord).map((e) => ({ name: scalar(e.name) ?? "", value: scalar(e.value) ?? "" }))
         : undefined,
-      apiVersion: scalar(exec.apiVersion),
+      apiVersion,
       installHint: scalar(exec.installHint),
       provideClusterInfo: exec.provideClusterInfo === true,
-      interactiveMode: scalar(exec.interactiveMode),
+      // The older apiVersions default it; v1 must say it.
+      interactiveMode:
+        scalar(exec.interactiveMode) ||
+        (apiVersion && BETA_EXEC_VERSIONS.has(apiVersion) ? "IfAvailable" : undefined),
     },
     authProvider:
       provider && scalar(provider.name)
@@ -271,9 +299,23 @@ function userEntry(u: Record<string, unknown>, base: string): UserEntry {
           }
         : undefined,
     impersonateUser: scalar(u.as),
+    impersonateUid: scalar(u["as-uid"]),
     impersonateGroups: Array.isArray(u["as-groups"]) ? u["as-groups"].map(String) : undefined,
+    impersonateExtra: isRecord(u["as-user-extra"])
+      ? Object.fromEntries(
+          Object.entries(u["as-user-extra"]).map(([key, values]) => [
+            key,
+            (Array.isArray(values) ? values : [values]).map(String),
+          ]),
+        )
+      : undefined,
   };
 }
+
+const BETA_EXEC_VERSIONS = new Set([
+  "client.authentication.k8s.io/v1beta1",
+  "client.authentication.k8s.io/v1alpha1",
+]);
 
 function entries<T>(
   list: unknown,

@@ -25,18 +25,24 @@ export function proxyFor(
   context: string,
   env: Record<string, string | undefined>,
 ): ProxyChoice | undefined {
-  if (proxyUrl) return { url: proxyUrl, from: `the proxy-url ${proxyUrl} of context "${context}"` };
+  if (proxyUrl) return { url: proxyUrl, from: `the proxy-url ${redacted(proxyUrl)} of context "${context}"` };
   const url = new URL(server);
   const secure = url.protocol !== "http:";
   const name = secure ? "HTTPS_PROXY" : "HTTP_PROXY";
-  const fromEnv = env[name] || env[name.toLowerCase()];
-  if (!fromEnv) return undefined;
+  const raw = env[name] || env[name.toLowerCase()];
+  if (!raw) return undefined;
+  // Go takes a value without a scheme it knows as an http proxy (HTTPS_PROXY=proxy.corp:3128).
+  const fromEnv = /^(https?|socks5):\/\//i.test(raw) ? raw : `http://${raw}`;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (host === "localhost" || isLoopback(host)) return undefined;
-  if (bypassed(host, url.port || (secure ? "443" : "80"), env.NO_PROXY ?? env.no_proxy ?? ""))
+  if (bypassed(host, url.port || (secure ? "443" : "80"), env.NO_PROXY || env.no_proxy || ""))
     return undefined;
-  return { url: fromEnv, from: `${name} ${fromEnv}` };
+  return { url: fromEnv, from: `${name} ${redacted(raw)}` };
 }
+
+/** A proxy URL fit for a message: its password, if any, replaced as Go's URL.Redacted does. */
+export const redacted = (url: string): string =>
+  url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/]*@/i, "$1:xxxxx@");
 
 function isLoopback(host: string): boolean {
   const family = isIP(host);
@@ -44,30 +50,55 @@ function isLoopback(host: string): boolean {
   return family === 6 && (host === "::1" || host === "0:0:0:0:0:0:0:1");
 }
 
-/** NO_PROXY as Go reads it: `*`, host names and domain suffixes, IPs, CIDRs, optional :port. */
+/**
+ * NO_PROXY as Go reads it: `*`; CIDRs; IPs; host names, which match themselves and their
+ * subdomains; `.name` and `*.name`, which match subdomains only; each with an optional :port.
+ */
 function bypassed(host: string, port: string, noProxy: string): boolean {
+  const lower = host.toLowerCase();
+  const hostFamily = isIP(lower);
   for (const raw of noProxy.split(",").map((e) => e.trim().toLowerCase())) {
     if (!raw) continue;
     if (raw === "*") return true;
     if (raw.includes("/")) {
-      const [network, bits] = raw.split("/");
-      const family = isIP(network ?? "");
-      const hostFamily = isIP(host);
+      const [network = "", bits] = raw.split("/");
+      const family = isIP(network);
       if (family && family === hostFamily) {
         const list = new BlockList();
-        list.addSubnet(network ?? "", Number(bits), family === 4 ? "ipv4" : "ipv6");
-        if (list.check(host, family === 4 ? "ipv4" : "ipv6")) return true;
+        list.addSubnet(network, Number(bits), family === 4 ? "ipv4" : "ipv6");
+        if (list.check(lower, family === 4 ? "ipv4" : "ipv6")) return true;
       }
       continue;
     }
-    const portMatch = /^(.*?)(?::(\d+))?$/.exec(raw.replace(/^\[(.*)\]/, "$1"));
-    const entry = portMatch?.[1] ?? raw;
-    if (portMatch?.[2] && portMatch[2] !== port) continue;
-    const bare = entry.replace(/^\*?\./, "");
-    const lower = host.toLowerCase();
-    if (lower === bare || lower.endsWith(`.${bare}`)) return true;
+    const [entry, entryPort] = splitHostPort(raw);
+    if (!entry || (entryPort && entryPort !== port)) continue;
+    if (isIP(entry)) {
+      if (hostFamily && sameAddress(entry, lower)) return true;
+      continue;
+    }
+    if (hostFamily) continue;
+    const suffix = entry.startsWith("*.") ? entry.slice(1) : entry;
+    const matchesItself = !suffix.startsWith(".");
+    const dotted = matchesItself ? `.${suffix}` : suffix;
+    if (lower.endsWith(dotted) || (matchesItself && lower === suffix)) return true;
   }
   return false;
+}
+
+/** `host:port`, `[v6]:port`, or a bare host or address (a bare IPv6 one has colons of its own). */
+function splitHostPort(entry: string): [string, string | undefined] {
+  if (isIP(entry)) return [entry, undefined];
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) return [bracketed[1] ?? "", bracketed[2]];
+  const withPort = /^([^:]*):(\d+)$/.exec(entry);
+  return withPort ? [withPort[1] ?? "", withPort[2]] : [entry, undefined];
+}
+
+function sameAddress(a: string, b: string): boolean {
+  const list = new BlockList();
+  const family = isIP(a) === 4 ? "ipv4" : "ipv6";
+  list.addAddress(a, family);
+  return list.check(b, isIP(b) === 4 ? "ipv4" : "ipv6");
 }
 
 /**

@@ -11,6 +11,7 @@ import { credentialsFor, parseExecCredential } from "../../source/cluster/creden
 import { ClusterError } from "../../source/cluster/errors.ts";
 import { resolveTarget } from "../../source/cluster/kubeconfig.ts";
 import { bookinfo } from "../cli/support.ts";
+import { makeTestPki } from "./differential/pki.ts";
 
 // Every way a kubeconfig can say who the user is, against the sandbox over HTTPS: the sandbox
 // checks bearer tokens, so each case must deliver the right token to get an answer at all.
@@ -141,7 +142,11 @@ describe("credentials from the kubeconfig reach the API server", () => {
        process.stdout.write(n === 1 ? ${JSON.stringify(credential("expired"))} : ${JSON.stringify(credential(t.sandbox.adminToken))});`,
     );
     const file = kubeconfigWith("rotating", {
-      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "rotating-plugin") },
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(t.dir, "rotating-plugin"),
+        interactiveMode: "IfAvailable",
+      },
     });
     await withCluster(file, async (cluster) => {
       // Ten at once, all refused with the first token: still one run for it and one more after.
@@ -161,7 +166,11 @@ describe("credentials from the kubeconfig reach the API server", () => {
        process.stderr.write("error: the SSO session has expired\\n"); process.exit(1);`,
     );
     const file = kubeconfigWith("failing", {
-      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "failing-plugin") },
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(t.dir, "failing-plugin"),
+        interactiveMode: "IfAvailable",
+      },
     });
     const results = await withCluster(file, (cluster) =>
       Promise.allSettled([cluster.probe(), listNamespaces(cluster), cluster.probe()]),
@@ -184,6 +193,7 @@ describe("credentials from the kubeconfig reach the API server", () => {
       exec: {
         apiVersion: "client.authentication.k8s.io/v1",
         command: "no-such-auth-plugin",
+        interactiveMode: "Never",
         installHint: "install it with: brew install no-such-auth-plugin",
       },
     });
@@ -272,8 +282,9 @@ describe("credentials from the kubeconfig reach the API server", () => {
 
 describe("credentialsFor without a server", () => {
   test("client certificate files, basic auth and impersonation headers as kubectl sends them", async () => {
-    writeFileSync(join(t.dir, "client.crt"), "CERT PEM");
-    writeFileSync(join(t.dir, "client.key"), "KEY PEM");
+    const pki = await makeTestPki();
+    writeFileSync(join(t.dir, "client.crt"), pki.clientCertPem);
+    writeFileSync(join(t.dir, "client.key"), pki.clientKeyPem);
     const file = kubeconfigWith("cert", {
       "client-certificate": "client.crt",
       "client-key": "client.key",
@@ -283,8 +294,8 @@ describe("credentialsFor without a server", () => {
       "as-groups": ["devs", "ops"],
     });
     const got = await credentialsFor(resolveTarget({ kubeconfig: file }, {})).get();
-    assert.equal(got.cert, "CERT PEM");
-    assert.equal(got.key, "KEY PEM");
+    assert.equal(got.cert, pki.clientCertPem);
+    assert.equal(got.key, pki.clientKeyPem);
     assert.equal(got.headers.Authorization, `Basic ${Buffer.from("ann:secret").toString("base64")}`);
     assert.equal(got.headers["Impersonate-User"], "bob");
     assert.deepEqual(got.headers["Impersonate-Group"], ["devs", "ops"]);
@@ -350,7 +361,11 @@ describe("a credential plugin and the person at the terminal", () => {
        process.stdout.write(${JSON.stringify(credential(t.sandbox.adminToken))});`,
     );
     const file = kubeconfigWith("device-code", {
-      exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(t.dir, "device-code-plugin") },
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1",
+        command: join(t.dir, "device-code-plugin"),
+        interactiveMode: "IfAvailable",
+      },
     });
     const status = await bookinfo(file, "status", "-n", "default", "--samples", "0");
     assert.ok(status.code === 3 || status.code === 0, status.stderr);
@@ -372,5 +387,29 @@ describe("a credential plugin and the person at the terminal", () => {
       status.stderr,
       `error: the credential plugin ${join(t.dir, "asking-plugin")} of user "someone" of context "asking" must ask you something (interactiveMode Always), and standard input is not a terminal; log in first with kubectl (e.g. kubectl get ns), then run this again\n`,
     );
+  });
+});
+
+describe("certificates and keys kubectl would refuse", () => {
+  test("a client certificate or key that is not PEM, or a CA file without a certificate, is named before anything is sent", async () => {
+    const pki = await makeTestPki();
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    const notPem = kubeconfigWith("bad-key", {
+      "client-certificate-data": b64(pki.clientCertPem),
+      "client-key-data": b64("not a key"),
+    });
+    assert.throws(() => connect(resolveTarget({ kubeconfig: notPem }, {})), {
+      message:
+        'the client-key-data of user "someone" of context "bad-key" is not an unencrypted PEM private key; fix it in your kubeconfig',
+    });
+    writeFileSync(join(t.dir, "not-a-ca.pem"), "not a certificate\n");
+    const badCa = kubeconfigWith("bad-ca", { token: "x" }, { "certificate-authority": "not-a-ca.pem" });
+    // The kubeconfigs above carry the CA inline as well; this one names only the file.
+    const doc = load(readFileSync(badCa, "utf8")) as { clusters: { cluster: Record<string, unknown> }[] };
+    delete doc.clusters[0]?.cluster["certificate-authority-data"];
+    writeFileSync(badCa, dump(doc));
+    assert.throws(() => connect(resolveTarget({ kubeconfig: badCa }, {})), {
+      message: `the certificate-authority ${join(t.dir, "not-a-ca.pem")} of cluster "sandbox" holds no PEM certificate; fix it in your kubeconfig`,
+    });
   });
 });

@@ -269,6 +269,145 @@ describe("resolveTarget: each bad input is one sentence with a hint", () => {
   });
 });
 
+describe("resolveTarget: --cluster and --user, as kubectl's flags", () => {
+  const twoOfEach = () =>
+    write(
+      "two-of-each.yaml",
+      config({
+        current: "dev",
+        clusters: [
+          { name: "east", server: "https://east:6443" },
+          { name: "west", server: "https://west:6443" },
+        ],
+        users: ["ann", "bob"],
+        contexts: [{ name: "dev", cluster: "east", user: "ann", namespace: "team" }],
+      }),
+    );
+
+  test("replace the context's cluster or user, and keep its namespace", () => {
+    const target = resolveTarget({ kubeconfig: twoOfEach(), cluster: "west", user: "bob" }, {});
+    assert.equal(target.server, "https://west:6443");
+    assert.equal(target.clusterName, "west");
+    assert.equal(target.userName, "bob");
+    assert.equal(target.user.token, "token-bob");
+    assert.equal(target.namespace, "team");
+  });
+
+  test("need no context at all when --cluster says where to go", () => {
+    const file = write(
+      "no-context.yaml",
+      config({ clusters: [{ name: "east", server: "https://east:6443" }], users: ["ann"], contexts: [] }),
+    );
+    const target = resolveTarget({ kubeconfig: file, cluster: "east", user: "ann" }, {});
+    assert.equal(target.server, "https://east:6443");
+    assert.equal(target.namespace, "default");
+  });
+
+  test("name what they do not find, with what there is", () => {
+    expectError(
+      () => resolveTarget({ kubeconfig: twoOfEach(), cluster: "north" }, {}),
+      /^--cluster "north" is not a cluster with a server in kubeconfig .*; pass one of: east, west$/,
+    );
+    expectError(
+      () => resolveTarget({ kubeconfig: twoOfEach(), user: "carol" }, {}),
+      /^--user "carol" is not a user of kubeconfig .*; pass one of: ann, bob$/,
+    );
+  });
+});
+
+describe("resolveTarget: what kubectl refuses in the chosen cluster and user is refused too", () => {
+  const withEntries = (name: string, cluster: Record<string, unknown>, user: Record<string, unknown>) =>
+    write(
+      `${name}.yaml`,
+      dump({
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": "c",
+        clusters: [{ name: "k", cluster: { server: "https://k:6443", ...cluster } }],
+        users: [
+          { name: "u", user },
+          // Broken, but not chosen: no concern of this command's, as under kubectl.
+          { name: "other", user: { token: "t", username: "x" } },
+        ],
+        contexts: [{ name: "c", context: { cluster: "k", user: "u" } }],
+      }),
+    );
+  const refused = (cluster: Record<string, unknown>, user: Record<string, unknown>, message: RegExp) =>
+    expectError(() => resolveTarget({ kubeconfig: withEntries("refused", cluster, user) }, {}), message);
+  const v1 = "client.authentication.k8s.io/v1";
+
+  test("a user with a broken sibling resolves", () => {
+    assert.equal(resolveTarget({ kubeconfig: withEntries("fine", {}, { token: "t" }) }, {}).userName, "u");
+  });
+
+  test("each refusal says what is wrong and what to change", () => {
+    refused(
+      { "certificate-authority-data": "eA==", "certificate-authority": "/ca.pem" },
+      {},
+      /^cluster "k" of kubeconfig .* has both certificate-authority-data and certificate-authority, which kubectl refuses; keep one of them$/,
+    );
+    refused(
+      { "insecure-skip-tls-verify": true, "certificate-authority-data": "eA==" },
+      {},
+      /sets insecure-skip-tls-verify together with a certificate authority, which kubectl refuses; remove one of them$/,
+    );
+    refused(
+      {},
+      { token: "t", username: "ann", password: "p" },
+      /^user "u" of kubeconfig .* has more than one way to authenticate \(a token and a username and password\); kubectl allows one, so keep one$/,
+    );
+    refused(
+      {},
+      { "client-certificate-data": "eA==" },
+      /has a client certificate without a key; add client-key or client-key-data$/,
+    );
+    refused(
+      {},
+      { as: "", "as-groups": ["devs"] },
+      /impersonates groups, a uid or extra fields without a user to impersonate; add "as" or remove them$/,
+    );
+    refused(
+      {},
+      { exec: { apiVersion: v1, command: "p" } },
+      /has no interactiveMode, which client.authentication.k8s.io\/v1 requires; set it to IfAvailable, Never or Always$/,
+    );
+    refused(
+      {},
+      { exec: { apiVersion: v1, command: "p", interactiveMode: "Often" } },
+      /has interactiveMode "Often"; it must be IfAvailable, Never or Always$/,
+    );
+    refused(
+      {},
+      { exec: { command: "p", interactiveMode: "Never" } },
+      /has no apiVersion; set it to the one the plugin's documentation gives$/,
+    );
+    refused(
+      {},
+      { exec: { apiVersion: v1, interactiveMode: "Never" } },
+      /has no command; set users\[\]\.user\.exec\.command$/,
+    );
+    refused(
+      {},
+      { exec: { apiVersion: v1, command: "p", interactiveMode: "Never", env: [{ value: "x" }] } },
+      /has an env entry without a name; name it or remove it$/,
+    );
+    refused(
+      {},
+      { exec: { apiVersion: v1, command: "p", interactiveMode: "Never" }, "auth-provider": { name: "oidc" } },
+      /has both an exec plugin and an auth-provider, which kubectl refuses; keep the exec plugin$/,
+    );
+  });
+
+  test("a v1beta1 plugin without interactiveMode gets IfAvailable, as client-go defaults it", () => {
+    const file = withEntries(
+      "beta",
+      {},
+      { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "p" } },
+    );
+    assert.equal(resolveTarget({ kubeconfig: file }, {}).user.exec?.interactiveMode, "IfAvailable");
+  });
+});
+
 describe("resolveTarget against the sandbox", () => {
   let sandbox: TestSandbox;
   before(async () => {

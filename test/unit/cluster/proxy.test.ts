@@ -47,3 +47,45 @@ test("NO_PROXY: names, domain suffixes, wildcards, IPs, CIDRs and ports as Go re
     undefined,
   );
 });
+
+test("NO_PROXY's .name and *.name match subdomains only, a bare name the name itself too (Go's rule)", () => {
+  const env = (noProxy: string) => ({ HTTPS_PROXY: PROXY, NO_PROXY: noProxy });
+  assert.equal(proxied("https://corp.example:6443", env(".corp.example")), PROXY);
+  assert.equal(proxied("https://corp.example:6443", env("*.corp.example")), PROXY);
+  assert.equal(proxied("https://corp.example:6443", env("corp.example")), undefined);
+  assert.equal(proxied("https://api.corp.example:6443", env(".corp.example:6443")), undefined);
+  // Names never match addresses, and addresses match only themselves.
+  assert.equal(proxied("https://10.1.2.3", env("1.2.3")), PROXY);
+  assert.equal(proxied("https://[fd00::1]:6443", env("fd00::1")), undefined);
+  assert.equal(proxied("https://[fd00::1]:6443", env("[fd00::1]:443")), PROXY);
+  // An empty NO_PROXY gives way to no_proxy, as Go's getenv of the first non-empty one does.
+  assert.equal(
+    proxied("https://k8s.example.com", { HTTPS_PROXY: PROXY, NO_PROXY: "", no_proxy: "*" }),
+    undefined,
+  );
+});
+
+test("a proxy in the environment without a scheme is an http proxy", () => {
+  assert.equal(
+    proxied("https://k8s.example.com", { HTTPS_PROXY: "proxy.corp:3128" }),
+    "http://proxy.corp:3128",
+  );
+  assert.equal(
+    proxied("https://k8s.example.com", { HTTPS_PROXY: "https://proxy.corp" }),
+    "https://proxy.corp",
+  );
+});
+
+test("messages name a proxy without its password", () => {
+  const from = (env: Record<string, string>, proxyUrl?: string) =>
+    proxyFor("https://k8s.example.com", proxyUrl, "ctx", env)?.from;
+  assert.equal(
+    from({}, "http://ann:s3cr%40t@proxy.corp:3128"),
+    'the proxy-url http://ann:xxxxx@proxy.corp:3128 of context "ctx"',
+  );
+  assert.equal(
+    from({ HTTPS_PROXY: "http://ann:p@ss@proxy.corp" }),
+    "HTTPS_PROXY http://ann:xxxxx@proxy.corp",
+  );
+  assert.equal(from({ HTTPS_PROXY: "http://ann@proxy.corp" }), "HTTPS_PROXY http://ann@proxy.corp");
+});
