@@ -4,8 +4,14 @@
 import type { KubeObject, Pod } from "./kube.ts";
 import type { Sample, Snapshot, SnapshotEvent, WatchedResource } from "./snapshot.ts";
 
-/** How many samples a snapshot keeps; enough for the split and percentiles, bounded for memory. */
-export const MAX_SAMPLES = 200;
+/**
+ * How many samples a snapshot keeps, all streams together: enough for the split verdict's
+ * minimum sample size in each stream, and for percentiles; bounded for memory.
+ */
+export const MAX_SAMPLES = 600;
+
+/** The lists whose specs decide where a request goes. */
+const ROUTING_FIELDS: readonly ListField[] = ["gateways", "virtualServices", "destinationRules"];
 
 type ListField =
   | "pods"
@@ -53,6 +59,8 @@ class Draft {
   // appends new objects at the end, and makes each event O(1) however large the list.
   private readonly lists = new Map<ListField, Map<string, KubeObject>>();
   private samples: Sample[] | undefined;
+  /** A routing object changed through a watch event (a relist is where a watch resumes, not news). */
+  private routingTouched = false;
 
   constructor(base: Snapshot) {
     this.base = base;
@@ -101,6 +109,11 @@ class Draft {
           ? this.samples.slice(this.samples.length - MAX_SAMPLES)
           : this.samples;
     }
+    if (this.routingTouched) {
+      const before = routingSignature(this.base);
+      const after = routingSignature({ ...this.base, ...next });
+      if (before !== after) next.routingChangedAt = next.now ?? this.base.now;
+    }
     if (Object.keys(next).length === 0) return this.base;
     return { ...this.base, ...next };
   }
@@ -135,6 +148,7 @@ class Draft {
     }
     const field = LIST_FIELDS[resource];
     if (!field) return;
+    if (ROUTING_FIELDS.includes(field)) this.routingTouched = true;
     const key = objectKey(object);
     if (type === "DELETED") {
       const known = this.lists.get(field)?.get(key) ?? this.base[field].find((o) => objectKey(o) === key);
@@ -169,6 +183,16 @@ class Draft {
     if (!field) return;
     this.lists.set(field, new Map(objects.map((o) => [objectKey(o), o])));
   }
+}
+
+/** What the routing is made of: each object's identity and spec generation (metadata edits do not count). */
+function routingSignature(snapshot: Pick<Snapshot, ListField>): string {
+  return ROUTING_FIELDS.map((field) =>
+    snapshot[field]
+      .map((o) => `${objectKey(o)}@${o.metadata.generation ?? o.metadata.resourceVersion ?? ""}`)
+      .sort()
+      .join(","),
+  ).join("|");
 }
 
 // A late DELETED for an object that was since re-created under the same name must not remove

@@ -1,8 +1,10 @@
 import { podRows } from "../model/podRows.ts";
 import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
+import { ANONYMOUS, streamSamples } from "../model/streams.ts";
 import { summarizeSamples } from "../traffic/statistics.ts";
 import type { StageResult } from "../tutorial/lessons.ts";
 import type { StageState } from "../tutorial/stage.ts";
+import { type StreamSplits, streamSplits } from "./streamSplits.ts";
 
 /** The shape of `status -o json` (the README's status section; docs/architecture.md for where it comes from). */
 export interface StatusReport {
@@ -13,7 +15,8 @@ export interface StatusReport {
   stages: { id: string; title: string; state: StageState; detail: string }[];
   pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
   gateway: { url: string; source: GatewaySource } | null;
-  samples: SampleSummary | null;
+  /** The anonymous stream at the top (what one person refreshing sees); every stream, and what each is configured to get, below. */
+  samples: (SampleSummary & StreamSplits) | null;
 }
 
 /** Pure: what `status` reports for one snapshot and its stage checks. */
@@ -38,7 +41,12 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
       sidecar: row.sidecar,
     })),
     gateway: snapshot.gateway ? { url: snapshot.gateway.url, source: snapshot.gateway.source } : null,
-    samples: sampled ? summarizeSamples(snapshot.samples) : null,
+    samples: sampled
+      ? {
+          ...summarizeSamples(streamSamples(snapshot.samples, ANONYMOUS)),
+          ...streamSplits(snapshot, snapshot.samples),
+        }
+      : null,
   };
 }
 
