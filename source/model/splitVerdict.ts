@@ -26,6 +26,13 @@ export const MIN_SAMPLES_SINGLE = 21;
 
 export type VerdictState = "consistent" | "inconsistent" | "not-enough";
 
+/** How many samples the verdict on these shares is taken over. */
+export function samplesNeeded(configured: Shares): number {
+  return Object.values(configured).filter((share) => share > 0).length <= 1
+    ? MIN_SAMPLES_SINGLE
+    : MIN_SAMPLES;
+}
+
 export interface SplitVerdict {
   state: VerdictState;
   /** Samples the verdict is about (pages whose reviews outcome is known). */

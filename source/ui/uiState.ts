@@ -170,9 +170,11 @@ function reduceRunEvent(state: UiState, event: RunEvent): UiState {
       if (event.by === "already") return state;
       const next = ran(state, event.stage);
       const logged = appendLog(next, [`Stage ${event.number} done: ${event.check.detail}`], "ok", "done");
+      // The stage just run stays selected, so its outcome and what it means stay on screen until n.
       return event.by === "run"
         ? {
             ...logged,
+            followTour: logged.selected === event.stage ? false : logged.followTour,
             message: {
               text: `Stage ${event.number} done: ${event.check.detail}.`,
               tone: "ok",

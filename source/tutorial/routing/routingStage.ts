@@ -59,12 +59,12 @@ function routingCheck(spec: RoutingStageSpec, snapshot: Snapshot): StageCheck {
   if (standing === "ahead") {
     return {
       state: "pending",
-      detail: `to do: ${spec.target} (the routing is at ${routingPosition(snapshot)} now)`,
+      detail: `not applied yet: ${spec.target} (the routing is at ${routingPosition(snapshot)} now)`,
     };
   }
   return {
     state: "pending",
-    detail: `to do: ${spec.target}; now anonymous gets ${describeShares(routing.anonymous.shares)}, jason ${describeShares(routing.jason.shares)} (${routing.anonymous.description})`,
+    detail: `not applied yet: ${spec.target}; now anonymous gets ${describeShares(routing.anonymous.shares)}, jason ${describeShares(routing.jason.shares)} (${routing.anonymous.description})`,
   };
 }
 

@@ -1,7 +1,13 @@
 import type { Shares } from "../../model/reviewsRouting.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
-import { MIN_SAMPLES, type SplitVerdict, splitVerdict, TEST_DESCRIPTION } from "../../model/splitVerdict.ts";
-import { outcomeCounts, samplesSinceRouting } from "../../model/streams.ts";
+import {
+  MIN_SAMPLES,
+  type SplitVerdict,
+  samplesNeeded,
+  splitVerdict,
+  TEST_DESCRIPTION,
+} from "../../model/splitVerdict.ts";
+import { outcomeCounts, reviewsOutcome, samplesSinceRouting } from "../../model/streams.ts";
 import { BOTH_STREAMS, routingStage } from "../routing/routingStage.ts";
 import type { LessonRouting } from "../routing/sequence.ts";
 import type { StageParameters } from "../stage.ts";
@@ -53,7 +59,10 @@ export interface StreamVerdict {
 
 /**
  * The verdict for each group of streams configured alike: requests of both streams take the
- * same weighted pick when no rule tells them apart, so their samples pool.
+ * same weighted pick when no rule tells them apart, so their samples pool. The test is taken
+ * once, over the first samples after the routing changed (as many as it needs), so its verdict
+ * does not wander as more samples come: looking again and again at a growing sample would make
+ * a chance dip below the threshold a matter of time.
  */
 export function canaryVerdicts(snapshot: Snapshot, routing: LessonRouting): StreamVerdict[] {
   const groups = new Map<string, { shares: Shares; streams: string[] }>();
@@ -68,10 +77,14 @@ export function canaryVerdicts(snapshot: Snapshot, routing: LessonRouting): Stre
     group.streams.push(stream.stream);
     groups.set(key, group);
   }
-  return [...groups.values()].map(({ shares, streams }) => ({
-    streams,
-    verdict: splitVerdict(outcomeCounts(streams.flatMap((s) => samplesSinceRouting(snapshot, s))), shares),
-  }));
+  return [...groups.values()].map(({ shares, streams }) => {
+    const pages = streams
+      .flatMap((s) => samplesSinceRouting(snapshot, s))
+      .filter((s) => reviewsOutcome(s) !== null)
+      .sort((a, b) => a.at - b.at)
+      .slice(0, samplesNeeded(shares));
+    return { streams, verdict: splitVerdict(outcomeCounts(pages), shares) };
+  });
 }
 
 function label(streams: string[]): string {

@@ -1,7 +1,12 @@
 import { seconds } from "../../model/reviewsRouting.ts";
 import type { Sample } from "../../model/snapshot.ts";
 import { ANONYMOUS, JASON } from "../../model/streams.ts";
-import { PRODUCTPAGE_TIMEOUT_MS, type PredictedPage, predictPage } from "../bookinfoTiming.ts";
+import {
+  PRODUCTPAGE_TIMEOUT_MS,
+  type PredictedPage,
+  predictPage,
+  RATINGS_TIMEOUT_MS,
+} from "../bookinfoTiming.ts";
 import { fix } from "../fix.ts";
 import { BOTH_STREAMS, medianLatency, recentPages, routingStage } from "../routing/routingStage.ts";
 import type { StageCheck } from "../stage.ts";
@@ -48,20 +53,27 @@ export const faultDelay = routingStage({
     return {
       state: "done",
       detail: `jason: ${describePages(jason)}; anonymous: ${describePages(anonymous)}`,
-      explain: explanation(delay, predicted),
+      explain: explanation(delay, predicted, jasonVersion(routing.jason.shares)),
       ...(delay >= PRODUCTPAGE_TIMEOUT_MS ? { offer: shorterDelay() } : {}),
     } satisfies StageCheck;
   },
 });
 
-function explanation(delay: number, predicted: PredictedPage): string {
+function explanation(delay: number, predicted: PredictedPage, version: string): string {
+  const limit = seconds(PRODUCTPAGE_TIMEOUT_MS);
   if (predicted.reviews === "unavailable") {
+    const waits =
+      version === "v2" || version === "v3" ? ` (it waits up to ${seconds(RATINGS_TIMEOUT_MS[version])})` : "";
     return (
-      `${capitalise(predicted.because)}: jason's page says "Sorry, product reviews are currently unavailable for this ` +
-      `book." The ${seconds(delay)} delay did not break reviews; productpage's timeout did. Anonymous pages never match the rule.`
+      `productpage gives reviews ${limit} and tries twice, so after about ${seconds(predicted.latencyMs)} it shows ` +
+      `"Sorry, product reviews are currently unavailable for this book." while reviews ${version} still waits out the ` +
+      `${seconds(delay)} delay on ratings${waits}. The timeouts are the bug, not the delay; anonymous pages never match the rule.`
     );
   }
-  return `${capitalise(predicted.because)}, within productpage's ${seconds(PRODUCTPAGE_TIMEOUT_MS)}: jason's page waits and shows its stars. Anonymous pages never match the rule.`;
+  if (predicted.ratingsError) {
+    return `reviews ${predicted.reviews} gives ratings less time than the ${seconds(delay)} delay, so after about ${seconds(predicted.latencyMs)} jason's page shows "Ratings service is currently unavailable". Anonymous pages never match the rule.`;
+  }
+  return `The ${seconds(delay)} delay ends within productpage's ${limit} timeout, so jason's page waits for ratings and shows its stars after about ${seconds(predicted.latencyMs)}. Anonymous pages never match the rule.`;
 }
 
 function shorterDelay() {
@@ -104,6 +116,7 @@ export function describePages(pages: Sample[]): string {
   return `${what}${ratingsText} ${when} ${medianLatency(pages)} (${pages.length} page${pages.length === 1 ? "" : "s"})`;
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** The version jason's calls to reviews go to, when it is one. */
+function jasonVersion(shares: Record<string, number> | null): string {
+  return Object.entries(shares ?? {}).find(([, share]) => share >= 0.999)?.[0] ?? "v2";
 }

@@ -25,12 +25,21 @@ export const timeout = routingStage({
       return expected && pages[i]!.length >= PAGES && pages[i]!.every((s) => showsPrediction(s, expected));
     });
     if (!done) return { state: "pending", detail };
-    const because = predicted[0]!.because;
     const limit = routing.anonymous.reviews.timeoutMs ?? 0;
+    const page = predicted[0]!;
+    const version = Object.entries(routing.anonymous.shares ?? {}).find(([, share]) => share >= 0.999)?.[0];
+    const delay =
+      version === "v2" || version === "v3" ? routing.anonymous.ratings[version].fault?.delay?.ms : undefined;
+    const needs = delay
+      ? `reviews ${version} needs ${seconds(delay)} (ratings is delayed ${seconds(delay)})`
+      : "reviews needs longer";
     return {
       state: "done",
       detail,
-      explain: `${because.charAt(0).toUpperCase()}${because.slice(1)}. The ${seconds(limit)} timeout is per attempt; without it the page would wait the delay out and show stars.`,
+      explain:
+        page.reviews === "unavailable"
+          ? `Each call to reviews may take ${seconds(limit)}, but ${needs}: the sidecar answers 504 instead. productpage tries twice, so every page comes after about ${seconds(page.latencyMs)}, without reviews; without the timeout it would wait and show stars.`
+          : `${page.because.charAt(0).toUpperCase()}${page.because.slice(1)}, within the ${seconds(limit)} timeout: the pages are unaffected.`,
     };
   },
 });
