@@ -89,11 +89,45 @@ export async function applyObjects(
       const from = takenOverFrom(existing);
       if (from !== undefined) markTakenOver(prepared, from);
     }
-    await serverSideApply(cluster, target, prepared);
+    try {
+      await serverSideApply(cluster, target, prepared);
+    } catch (error) {
+      // Taking an object over means replacing it: a field that cannot change in place (a
+      // deployment's selector) is replaced the way `kubectl replace --force` does, delete then create.
+      if (!(existing && line.includes("taken over") && immutable(error))) throw error;
+      await deleteAndWait(cluster, target);
+      await serverSideApply(cluster, target, prepared);
+      line = `${objectRef(prepared)} replaced (taken over from ${takenOverFrom(prepared)}; deleted and made again, as its ${immutable(error)} cannot change in place)`;
+    }
     lines.push(line);
     options.onApplied?.(line);
   }
   return lines;
+}
+
+/** The field a 422 says cannot be changed ("spec.selector"), or undefined for any other error. */
+function immutable(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/field is immutable/.test(message)) return undefined;
+  return /(\w+(?:\.\w+)+): Invalid value/.exec(message)?.[1] ?? "a field";
+}
+
+/** Deletes the object and waits (up to 30 s) until the server no longer has it. */
+async function deleteAndWait(cluster: Cluster, target: ApplyTarget): Promise<void> {
+  try {
+    await cluster.request("DELETE", target.path, { query: { propagationPolicy: "Background" } });
+  } catch (error) {
+    if (httpStatus(error) !== 404) throw cluster.explain(error, { ...target.attempt, verb: "delete" });
+  }
+  const deadline = Date.now() + 30_000;
+  while ((await readExisting(cluster, target)) !== null) {
+    if (Date.now() > deadline)
+      throw new ClusterError(
+        `${target.attempt.resource} "${target.attempt.name}" is still being deleted after 30 s; try again once it is gone`,
+        "conflict",
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 function markTakenOver(object: KubeObject, owner: string): void {

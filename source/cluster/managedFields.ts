@@ -8,6 +8,8 @@ interface ManagedFieldsEntry {
   fieldsV1?: Record<string, unknown>;
 }
 
+const CONTROL_PLANE = new Set(["kube-controller-manager", "kube-scheduler", "kubelet", "kube-apiserver"]);
+
 /** Set on an object the tour took over from someone else (`--take-over`): its value is who. */
 export const TAKEN_OVER_ANNOTATION = "kubectl-bookinfo/taken-over-from";
 
@@ -46,16 +48,16 @@ export function ownerOf(object: KubeObject): string {
   if (label && label !== FIELD_MANAGER) return label;
   const controller = object.metadata.ownerReferences?.find((ref) => ref.controller);
   if (controller) return `${controller.kind} ${controller.name}`;
-  const managers = [
+  const writers = [
     ...new Set(
       entries(object)
-        .filter(
-          (entry) =>
-            entry.subresource !== "status" && entry.manager && !entry.manager.startsWith(FIELD_MANAGER),
-        )
-        .map((entry) => entry.manager!),
+        .filter((e) => e.subresource !== "status" && e.manager && !e.manager.startsWith(FIELD_MANAGER))
+        .map((e) => e.manager!),
     ),
   ];
+  // Controllers write bookkeeping (a deployment's revision annotation) on everyone's objects.
+  const people = writers.filter((manager) => !CONTROL_PLANE.has(manager));
+  const managers = people.length > 0 ? people : writers;
   return managers.length > 0 ? managers.join(" and ") : "someone else (no field manager recorded)";
 }
 

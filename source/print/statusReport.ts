@@ -2,7 +2,7 @@ import { podRows } from "../model/podRows.ts";
 import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
 import { ANONYMOUS, streamSamples } from "../model/streams.ts";
 import { summarizeSamples } from "../traffic/statistics.ts";
-import type { StageResult } from "../tutorial/lessons.ts";
+import { lessonOf, type StageResult } from "../tutorial/lessons.ts";
 import type { StageState } from "../tutorial/stage.ts";
 import { type StreamSplits, streamSplits } from "./streamSplits.ts";
 
@@ -12,7 +12,7 @@ export interface StatusReport {
   namespace: string;
   server: string;
   istio: { installed: boolean; version: string | null };
-  stages: { id: string; title: string; state: StageState; detail: string }[];
+  stages: { id: string; lesson: string; title: string; state: StageState; detail: string }[];
   pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
   gateway: { url: string; source: GatewaySource } | null;
   /** The anonymous stream at the top (what one person refreshing sees); every stream, and what each is configured to get, below. */
@@ -28,6 +28,7 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
     istio: { installed: snapshot.istio.installed, version: snapshot.istio.version },
     stages: results.map(({ stage, check }) => ({
       id: stage.id,
+      lesson: lessonOf(stage.id).id,
       title: stage.title,
       state: check.state,
       detail: check.detail,
@@ -51,11 +52,16 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
 }
 
 /**
- * Exit status of `status`, for scripts: 0 when every stage is done, 3 when the tour is
+ * Exit status of `status`, for scripts: 0 when every stage of the lessons begun is done (the
+ * first lesson always counts; a later one once one of its stages is done), 3 when one of them is
  * not finished yet, 4 when a stage failed (1 and 2 stay for errors and usage, as elsewhere).
  */
 export function statusExitCode(report: StatusReport): number {
   if (report.stages.some((s) => s.state === "failed")) return 4;
-  if (report.stages.some((s) => s.state === "pending")) return 3;
+  const first = report.stages[0]?.lesson;
+  const begun = new Set(
+    report.stages.filter((s) => s.lesson === first || s.state === "done").map((s) => s.lesson),
+  );
+  if (report.stages.some((s) => s.state === "pending" && begun.has(s.lesson))) return 3;
   return 0;
 }

@@ -85,8 +85,9 @@ describe("a signed-in stream", () => {
   });
 
   test("signs in again when a page shows the session was lost, and says so on that page", async () => {
-    let forget = true;
-    const app = productpage({ forget: () => (forget ? ((forget = false), true) : false) });
+    // The first page forgets the session, as a restarted productpage with a new secret would.
+    let pagesServed = 0;
+    const app = productpage({ forget: () => pagesServed++ === 0 });
     const local = await serve(app);
     const sampler = new Sampler({ url: local.url, stream: "jason", user: "jason", concurrency: 1 });
     cleanups.push(() => sampler.stop());
