@@ -236,6 +236,8 @@ export class TourRunner {
   watch(): () => void {
     let previous = STAGES.map((stage) => stage.check(this.#port.snapshot()).state);
     return this.#port.subscribe((snapshot) => {
+      // A run's writes go one object at a time: the states between them are not news.
+      if (this.#running) return;
       const states = STAGES.map((stage, index) => {
         const check = stage.check(snapshot);
         if (check.state === "done" && previous[index] !== "done" && this.#running?.stage !== stage.id) {

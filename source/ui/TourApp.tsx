@@ -8,6 +8,7 @@ import { useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore 
 import { type RunnerPort, TourRunner } from "../engine/runner.ts";
 import type { SidecarRestart } from "../engine/tourSession.ts";
 import type { Snapshot } from "../model/snapshot.ts";
+import { STREAMS } from "../model/streams.ts";
 import { STAGES, type StageResult, stageById, stageChecks, stageNumber } from "../tutorial/lessons.ts";
 import type { StageId, StageParameters } from "../tutorial/stage.ts";
 import { Screen } from "./components/Screen.tsx";
@@ -245,13 +246,16 @@ export function TourApp(props: TourAppProps) {
           return say("No GATEWAY_URL yet: nothing to send requests to.", "warn");
         if (bursting.current) return say(`Still sending the last ${BURST} requests.`, "warn");
         bursting.current = true;
-        say(`Sending ${BURST} requests to ${snapshot.gateway.url}/productpage…`, "accent");
+        say(`Sending ${BURST} requests per stream to ${snapshot.gateway.url}/productpage…`, "accent");
         session
-          .burst(BURST)
+          .burst(BURST, [...STREAMS])
           .then(
             () => {
               feed?.flushNow();
-              say(`Sent ${BURST} requests; the samples panel shows the latest ${props.window}.`, "ok");
+              say(
+                `Sent ${BURST} requests per stream; the samples panel shows the latest ${props.window} of each.`,
+                "ok",
+              );
             },
             (error: unknown) => say(`Sampling failed: ${(error as Error)?.message ?? error}`, "bad"),
           )

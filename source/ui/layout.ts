@@ -44,7 +44,7 @@ export function computeLayout(size: { columns: number; rows: number }, podCount:
   const leftWidth = sideBySide ? Math.min(60, Math.floor((width - gap) / 2)) : width;
   const rightWidth = sideBySide ? width - gap - leftWidth : width;
   const stageLines = spacious ? STAGES_SPACIOUS : STAGES;
-  const samplesLines = spacious ? 8 : 6;
+  const samplesLines = spacious ? 9 : 6;
   const top = sideBySide
     ? Math.max(stageLines, samplesLines)
     : stageLines + samplesLines + (spacious ? 1 : 0);

@@ -57,9 +57,21 @@ export function samplesLines(input: ViewInput, snapshot: Snapshot, width: number
   );
   const stats = distribution(snapshot, recent);
   const column = Math.max(8, Math.floor((width - LABEL) / stats.streams.length));
-  const lines: Line[] = [title, headerLine(stats, column, theme)];
-  const room = Math.max(1, budget - 3);
-  for (const key of fitRows(stats, room)) lines.push(rowLine(key, stats, column, theme));
+  // With room, the codes get a line of their own; else they follow each stream's name.
+  const ownCodes = budget >= 8;
+  const lines: Line[] = [title, headerLine(stats, column, theme, !ownCodes)];
+  if (ownCodes) lines.push(codesLine(stats, column, theme));
+  const room = Math.max(1, budget - lines.length - 1);
+  // Where each stream's split comes from is worth more than a version nobody gets.
+  const sources = new Set(stats.streams.map((stream) => stream.routing.description)).size;
+  const active = fitRows(stats, Number.POSITIVE_INFINITY).filter((key) =>
+    stats.streams.some((st) => st.cells[key].count > 0 || (st.cells[key].configuredPercent ?? 0) > 0),
+  ).length;
+  const rows =
+    budget >= 8 && active + sources <= room
+      ? fitRows(stats, Math.max(active, room - sources))
+      : fitRows(stats, room);
+  for (const key of rows) lines.push(rowLine(key, stats, column, theme));
   lines.push(latencyLine(stats, column));
   if (budget > lines.length) lines.push(...routingLines(stats, budget - lines.length));
   return lines.slice(0, budget).map((l) => fit(l, width, theme));
@@ -79,33 +91,41 @@ function perStreamWindow<T extends { stream?: string }>(samples: T[], window: nu
   return out.reverse();
 }
 
-function headerLine(stats: Distribution, column: number, theme: Theme): Line {
-  const times = theme.ascii ? "x" : "×";
+/** Each stream's name, and with `codes` what answered it. */
+function headerLine(stats: Distribution, column: number, theme: Theme, codes: boolean): Line {
   const line: Line = [seg(padEnd("", LABEL))];
   for (const stream of stats.streams) {
     const name = column < 18 && stream.stream === ANONYMOUS ? "anon" : stream.stream;
     const parts: Line = [seg(name, "strong")];
-    let used = cells(name);
-    if (stream.total === 0) {
-      parts.push(seg(" no answers yet", "dim"));
-      used += 15;
-    }
-    for (const code of stream.codes) {
-      const text = ` ${code.label}${times}${code.count}`;
-      parts.push(seg(text, code.ok ? "ok" : "bad"));
-      used += cells(text);
-    }
-    if (stream.notSignedIn > 0) {
-      const text = ` ${stream.notSignedIn} not signed in`;
-      parts.push(seg(text, "warn"));
-      used += cells(text);
-    }
-    line.push(
-      ...cutTo(parts, column - 1, theme),
-      seg(" ".repeat(Math.max(1, column - Math.min(used, column - 1)))),
-    );
+    if (stream.total === 0) parts.push(seg(" no answers yet", "dim"));
+    else if (codes) parts.push(...codeSegs(stream, theme, " "));
+    else parts.push(seg(` ${stream.total} requests`, "dim"));
+    line.push(...padTo(parts, column, theme));
   }
   return line;
+}
+
+function codesLine(stats: Distribution, column: number, theme: Theme): Line {
+  const line: Line = [seg(padEnd("codes", LABEL), "dim")];
+  for (const stream of stats.streams) line.push(...padTo(codeSegs(stream, theme, ""), column, theme));
+  return line;
+}
+
+/** "200×30 503×2 refused×1", and pages that showed the session lost. */
+function codeSegs(stream: StreamColumn, theme: Theme, lead: string): Line {
+  const times = theme.ascii ? "x" : "×";
+  const parts: Line = stream.codes.map((code, i) =>
+    seg(`${i === 0 ? lead : " "}${code.label}${times}${code.count}`, code.ok ? "ok" : "bad"),
+  );
+  if (stream.notSignedIn > 0) parts.push(seg(` ${stream.notSignedIn} not signed in`, "warn"));
+  return parts;
+}
+
+/** The segments cut to a column, then padded to it, with a space before the next column. */
+function padTo(parts: Line, column: number, theme: Theme): Line {
+  const cut = cutTo(parts, column - 1, theme);
+  const used = cut.reduce((n, part) => n + cells(part.text), 0);
+  return [...cut, seg(" ".repeat(Math.max(1, column - used)))];
 }
 
 function rowLine(key: RowKey, stats: Distribution, column: number, theme: Theme): Line {
@@ -152,7 +172,8 @@ function routingLines(stats: Distribution, room: number): Line[] {
   const lines: Line[] = [];
   for (const [description, names] of seen) {
     const who = seen.size === 1 ? "cfg" : `cfg ${names.join(", ")}`;
-    lines.push([seg(`${who}: ${description}`, "dim")]);
+    // The panel is narrow: "reviews rule 1" says which VirtualService well enough.
+    lines.push([seg(`${who}: ${description.replace(/^VirtualService /, "")}`, "dim")]);
   }
   return lines.slice(0, room);
 }
