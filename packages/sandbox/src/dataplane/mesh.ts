@@ -6,6 +6,7 @@ import { faultAbort, noHealthyUpstream, upstreamConnectFailure, upstreamTimeout 
 import { dnsCandidates } from "./hosts.ts";
 import type { SimRequest, SimResponse } from "./http.ts";
 import { hasSidecar, type MeshIndex, type ServiceInfo } from "./meshIndex.ts";
+import { type RetryPolicy, retriable } from "./retries.ts";
 import { type Decision, type RoutingContext, routeFromGateway, routeFromSidecar } from "./routing.ts";
 import {
   CallError,
@@ -66,6 +67,7 @@ function parseUrl(url: string): { host: string; port: number; path: string } {
 }
 
 const ROUTE_TIMEOUT = Symbol("route timeout");
+const PER_TRY_TIMEOUT = Symbol("per-try timeout");
 
 /**
  * The cluster network, in process: the ingress gateway and every sidecar apply routing here,
@@ -155,12 +157,15 @@ export class Mesh {
     const started = clock.now();
     let response: SimResponse;
     if (timeoutMs === undefined) {
-      response = await this.#run(pod, program, request, signal);
+      response = await this.#tries(decision.retries, pod, program, request, signal);
     } else {
       const { controller, release } = childOf(signal);
       const cancelTimer = clock.setTimer(timeoutMs, () => controller.abort(ROUTE_TIMEOUT));
       try {
-        response = await abortable(this.#run(pod, program, request, controller.signal), controller.signal);
+        response = await abortable(
+          this.#tries(decision.retries, pod, program, request, controller.signal),
+          controller.signal,
+        );
       } catch (error) {
         if (error !== ROUTE_TIMEOUT) throw error;
         return upstreamTimeout();
@@ -174,6 +179,44 @@ export class Mesh {
       "x-envoy-upstream-service-time": String(Math.round(clock.now() - started)),
     };
     return { ...response, headers };
+  }
+
+  /** The first try and the retries the route allows, each within its per-try timeout. */
+  async #tries(
+    policy: RetryPolicy | undefined,
+    pod: Pod,
+    program: Program,
+    request: SimRequest,
+    signal: AbortSignal,
+  ): Promise<SimResponse> {
+    if (!policy) return this.#run(pod, program, request, signal);
+    let response: SimResponse | undefined;
+    for (let attempt = 0; attempt <= policy.retries; attempt++) {
+      response = await this.#try(policy.perTryTimeoutMs, pod, program, request, signal);
+      if (!retriable(policy, response)) break;
+    }
+    return response!;
+  }
+
+  async #try(
+    perTryMs: number | undefined,
+    pod: Pod,
+    program: Program,
+    request: SimRequest,
+    signal: AbortSignal,
+  ): Promise<SimResponse> {
+    if (perTryMs === undefined) return this.#run(pod, program, request, signal);
+    const { controller, release } = childOf(signal);
+    const cancelTimer = this.#options.clock.setTimer(perTryMs, () => controller.abort(PER_TRY_TIMEOUT));
+    try {
+      return await abortable(this.#run(pod, program, request, controller.signal), controller.signal);
+    } catch (error) {
+      if (error !== PER_TRY_TIMEOUT) throw error;
+      return upstreamTimeout();
+    } finally {
+      cancelTimer();
+      release();
+    }
   }
 
   #run(pod: Pod, program: Program, request: SimRequest, signal: AbortSignal): Promise<SimResponse> {

@@ -7,6 +7,7 @@ import { hostWithoutPort, type SimRequest, type SimResponse } from "./http.ts";
 import { listOf } from "./istioConfig.ts";
 import { type BoundRule, firstMatchingRule, type MatchSource } from "./match.ts";
 import type { MeshIndex, ServiceInfo } from "./meshIndex.ts";
+import { type RetryPolicy, retryPolicy } from "./retries.ts";
 
 // Routing decisions: which pod gets a request, or which local reply the proxy makes instead.
 // No timers and no sockets here; the caller acts on the decision.
@@ -28,6 +29,8 @@ export type Decision =
       fault: FaultOutcome;
       /** The route's own timeout (504 when exceeded); undefined means none, Istio's default. */
       timeoutMs: number | undefined;
+      /** The route's retries, when it sets them. */
+      retries?: RetryPolicy;
     };
 
 const reply = (response: SimResponse): Decision => ({ kind: "reply", response });
@@ -113,7 +116,15 @@ export function routeByRule(
   // The fault filter runs before the router, so a delay or abort happens even with nowhere to go.
   if (unroutable && fault.delayMs === 0 && fault.abortStatus === undefined) return reply(unroutable);
   const pod = unroutable ? undefined : pickPod(ctx, pods as readonly Pod[]);
-  return { kind: "forward", pod, unroutable, fault, timeoutMs: parseDuration(rule.timeout) };
+  const retries = retryPolicy(rule.retries);
+  return {
+    kind: "forward",
+    pod,
+    unroutable,
+    fault,
+    timeoutMs: parseDuration(rule.timeout),
+    ...(retries ? { retries } : {}),
+  };
 }
 
 /** A call from a pod with a sidecar: the mesh VirtualService for the host, if any, decides. */
