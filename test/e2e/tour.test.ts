@@ -30,7 +30,7 @@ const BOOKINFO_PODS = [
   "reviews-v3",
 ];
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 interface Cell {
   percent: number;
@@ -40,7 +40,7 @@ interface Cell {
 /** One row of the samples panel: for each stream (anonymous, jason) the measured and configured share. */
 function row(screen: string, label: string): Cell[] | null {
   // The label right before a bar: a stage title ending in "v3" is not the row.
-  const at = new RegExp(`${escape(label.padEnd(7))}(?=[█░])`);
+  const at = new RegExp(`${escapeRegExp(label.padEnd(7))}(?=[█░])`);
   const line = screen.split("\n").find((l) => at.test(l));
   if (!line) return null;
   const from = line.search(at) + 7;
@@ -69,7 +69,7 @@ const flat = (screen: string) => screen.replace(/\n {2}(?=\S)/g, " ");
 const done = (n: number, columns: number) => {
   // On 80 columns long titles are cut to the stage column; the start of a title is enough.
   const title = STAGE_TITLES[n - 1]!;
-  return new RegExp(`✓ ${n} ${escape(title.slice(0, columns >= 100 ? title.length : 20))}`);
+  return new RegExp(`✓ ${n} ${escapeRegExp(title.slice(0, columns >= 100 ? title.length : 20))}`);
 };
 
 for (const [columns, rows] of [

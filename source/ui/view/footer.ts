@@ -46,10 +46,7 @@ export function messageLine(input: ViewInput, stages: StageLine[], width: number
   // The last outcome is in the detail and the log; that the tour is over comes first.
   if (!next)
     return fit(
-      [
-        seg(`All ${STAGES.length} stages are done. `, "ok"),
-        seg("s sends 100 requests; q quits.", "dim"),
-      ],
+      [seg(`All ${STAGES.length} stages are done. `, "ok"), seg("s sends 100 requests; q quits.", "dim")],
       width,
       theme,
     );
