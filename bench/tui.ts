@@ -138,7 +138,7 @@ async function screenshot(file: string): Promise<void> {
       await tmux.press("n");
       await tmux.waitFor(new RegExp(`✓ ${n} `));
     }
-    await tmux.waitFor((s) => /✓ 4 /.test(s) && /v3 █/.test(s));
+    await tmux.waitFor((s) => /✓ 4 /.test(s) && / v3 +█/.test(s));
     await tmux.press("s");
     await tmux.waitFor((s) => /Sent 100 requests/.test(s) && /anonymous 100 requests/.test(s));
     const colored = await tmux.screen(true);
