@@ -46,7 +46,7 @@ function program(): Command {
       `\n${LESSONS.map((lesson) => `Lesson ${lesson.id}: ${lesson.stages.map((stage) => stage.id).join(", ")}.`).join("\n")}\n` +
         "Exit codes: 0 success; 1 failure (the message says why); 2 bad command line; 130 interrupted (Ctrl-C);\n" +
         "143 terminated (SIGTERM); the tour's q exits 0;\n" +
-        "status: 3 when stages are still pending, 4 when a stage failed.",
+        "status: 3 when stages of a lesson begun are still pending, 4 when a stage failed.",
     );
 
   const tour = addTargetFlags(
@@ -117,7 +117,7 @@ function program(): Command {
   addTargetFlags(
     root
       .command("reset")
-      .description("remove what the tour applied in the namespace (and nothing a user made)"),
+      .description("remove what the tour made in the namespace (and nothing a user made or it took over)"),
   ).action(async (flags: TargetFlags) => {
     const { runReset } = await import("./resetCommand.ts");
     process.exitCode = await runReset(flags);
