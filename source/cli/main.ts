@@ -60,12 +60,15 @@ function program(): Command {
           .argParser(parseSpeed),
       )
       .addOption(
-        new Option("--rate <n>", "requests per second to GATEWAY_URL/productpage in the background (0: none)")
+        new Option(
+          "--rate <n>",
+          "requests per second to GATEWAY_URL/productpage in the background, in each stream (0: none)",
+        )
           .default(4, "4")
           .argParser(parseRate),
       )
       .addOption(
-        new Option("--samples <n>", "how many of the latest samples the samples panel summarises")
+        new Option("--samples <n>", "how many of each stream's latest samples the samples panel summarises")
           .default(100, "100")
           .argParser(parseWindow),
       )
