@@ -133,14 +133,14 @@ async function screenshot(file: string): Promise<void> {
   const tmux = new Tmux(COLUMNS, ROWS);
   try {
     await tmux.start(`env -u CI ${process.execPath} ${launcher} --sandbox --speed 50`);
-    await tmux.waitFor(/refused ×\d+/);
+    await tmux.waitFor(/refused×\d+/);
     for (const n of [1, 2, 3]) {
       await tmux.press("n");
       await tmux.waitFor(new RegExp(`✓ ${n} `));
     }
-    await tmux.waitFor((s) => /✓ 4 /.test(s) && /v3 █/.test(s));
+    await tmux.waitFor((s) => /✓ 4 /.test(s) && / v3 +█/.test(s));
     await tmux.press("s");
-    await tmux.waitFor((s) => /Sent 100 requests/.test(s) && /last 100 /.test(s));
+    await tmux.waitFor((s) => /Sent 100 requests/.test(s) && /anonymous 100 requests/.test(s));
     const colored = await tmux.screen(true);
     mkdirSync(dirname(join(root, file)), { recursive: true });
     writeFileSync(

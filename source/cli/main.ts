@@ -1,7 +1,17 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ExplainedError } from "../errors.ts";
+import { LESSON_IDS, LESSONS } from "../tutorial/lessons.ts";
 import { EXIT } from "./errors.ts";
-import { addTargetFlags, outputOption, parseCount, stageOption, type TargetFlags } from "./flags.ts";
+import {
+  addChoiceFlags,
+  addTargetFlags,
+  lessonOption,
+  outputOption,
+  parseCount,
+  stageOption,
+  type TargetFlags,
+} from "./flags.ts";
+import type { RunFlags } from "./runCommand.ts";
 import { parseSpeed } from "./sandboxCommand.ts";
 import type { TourFlags } from "./tourCommand.ts";
 import { VERSION } from "./version.ts";
@@ -33,13 +43,13 @@ function program(): Command {
     .exitOverride()
     .addHelpText(
       "after",
-      "\nStages: inject, deploy, gateway, verify, route-v1.\n" +
+      `\n${LESSONS.map((lesson) => `Lesson ${lesson.id}: ${lesson.stages.map((stage) => stage.id).join(", ")}.`).join("\n")}\n` +
         "Exit codes: 0 success; 1 failure (the message says why); 2 bad command line; 130 interrupted (Ctrl-C);\n" +
         "143 terminated (SIGTERM); the tour's q exits 0;\n" +
-        "status: 3 when stages are still pending, 4 when a stage failed; analyze: 1 when it found an error.",
+        "status: 3 when stages of a lesson begun are still pending, 4 when a stage failed; analyze: 1 when it found an error.",
     );
 
-  addTargetFlags(
+  const tour = addTargetFlags(
     root
       .command("tour", { isDefault: true })
       .description("the interactive tour (the default): stages, live pods, live samples of GATEWAY_URL")
@@ -50,19 +60,26 @@ function program(): Command {
           .argParser(parseSpeed),
       )
       .addOption(
-        new Option("--rate <n>", "requests per second to GATEWAY_URL/productpage in the background (0: none)")
+        new Option(
+          "--rate <n>",
+          "requests per second to GATEWAY_URL/productpage in the background, in each stream (0: none)",
+        )
           .default(4, "4")
           .argParser(parseRate),
       )
       .addOption(
-        new Option("--samples <n>", "how many of the latest samples the samples panel summarises")
+        new Option("--samples <n>", "how many of each stream's latest samples the samples panel summarises")
           .default(100, "100")
           .argParser(parseWindow),
       )
       .option("--plain", "no terminal UI: print plain progress lines, as `run` does")
+      .addOption(
+        new Option("--lesson <lesson>", "with --plain: run up to the end of this lesson").choices(LESSON_IDS),
+      )
       .option("--ascii", "draw with ASCII only (marks, bars)")
       .option("--no-color", "no colours (NO_COLOR is honoured too)"),
-  ).action(async (flags: TourFlags) => {
+  );
+  addChoiceFlags(tour).action(async (flags: TourFlags) => {
     const { runTourCommand } = await import("./tourCommand.ts");
     process.exitCode = await runTourCommand(flags);
   });
@@ -95,21 +112,27 @@ function program(): Command {
     process.exitCode = await runAnalyze(flags);
   });
 
-  addTargetFlags(
-    root
-      .command("run")
-      .description("run the tour without a UI: apply each stage in order and wait until it is done")
-      .addOption(stageOption())
-      .addOption(outputOption(["text", "json"])),
-  ).action(async (flags: TargetFlags & { to: never; output: "text" | "json" }) => {
+  addChoiceFlags(
+    addTargetFlags(
+      root
+        .command("run")
+        .description(
+          "run the tour without a UI: apply each stage in order and wait until it is done (the first lesson, unless told)",
+        )
+        .argument("[stages...]", "run just these stages, in this order (e.g. route-jason canary-50)")
+        .addOption(stageOption())
+        .addOption(lessonOption())
+        .addOption(outputOption(["text", "json"])),
+    ),
+  ).action(async (stages: string[], flags: Omit<RunFlags, "stages">) => {
     const { runTour } = await import("./runCommand.ts");
-    process.exitCode = await runTour(flags);
+    process.exitCode = await runTour({ ...flags, stages });
   });
 
   addTargetFlags(
     root
       .command("reset")
-      .description("remove what the tour applied in the namespace (and nothing a user made)"),
+      .description("remove what the tour made in the namespace (and nothing a user made or it took over)"),
   ).action(async (flags: TargetFlags) => {
     const { runReset } = await import("./resetCommand.ts");
     process.exitCode = await runReset(flags);

@@ -9,14 +9,12 @@ export async function runReset(flags: TargetFlags): Promise<number> {
   const cluster = connect(target, process.env, { pluginsMayPrompt: true });
   try {
     await cluster.probe();
-    const removed = await resetNamespace(cluster, target.namespace);
+    const lines = await resetNamespace(cluster, target.namespace);
+    const removed = lines.filter((line) => !line.includes(" left as it is "));
     if (removed.length === 0) {
-      process.stdout.write(
-        `Nothing to reset: namespace ${target.namespace} holds nothing the tour applied.\n`,
-      );
-    } else {
-      process.stdout.write(`${removed.join("\n")}\n`);
+      process.stdout.write(`Nothing to reset: namespace ${target.namespace} holds nothing the tour made.\n`);
     }
+    if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
   } finally {
     await cluster.close();

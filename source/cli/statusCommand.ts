@@ -3,6 +3,7 @@ import { resolveTarget } from "../cluster/kubeconfig.ts";
 import { loadSnapshot } from "../cluster/snapshot.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
 import type { Sample } from "../model/snapshot.ts";
+import { STREAMS, streamUser } from "../model/streams.ts";
 import { type OutputFormat, structured } from "../print/output.ts";
 import { statusExitCode, statusReport } from "../print/statusReport.ts";
 import { statusText } from "../print/statusText.ts";
@@ -19,12 +20,23 @@ export interface StatusFlags extends TargetFlags {
 const DEFAULT_SAMPLES = 20;
 const SAMPLE_TIMEOUT_MS = 2_000;
 
+/** `count` samples in each stream (anonymous, and signed in as jason), the streams side by side. */
 async function takeSamples(url: string, count: number): Promise<Sample[]> {
-  const sampler = new Sampler({ url, concurrency: 8, timeoutMs: SAMPLE_TIMEOUT_MS, keep: count });
+  const samplers = STREAMS.map((stream) => {
+    const user = streamUser(stream);
+    return new Sampler({
+      url,
+      concurrency: 8,
+      timeoutMs: SAMPLE_TIMEOUT_MS,
+      keep: count,
+      stream,
+      ...(user ? { user } : {}),
+    });
+  });
   try {
-    return await sampler.burst(count);
+    return (await Promise.all(samplers.map((sampler) => sampler.burst(count)))).flat();
   } finally {
-    await sampler.stop();
+    await Promise.all(samplers.map((sampler) => sampler.stop()));
   }
 }
 

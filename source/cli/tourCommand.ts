@@ -3,21 +3,20 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { EXIT, UserError } from "./errors.ts";
-import type { TargetFlags } from "./flags.ts";
+import { type ChoiceFlags, parametersOf, type TargetFlags } from "./flags.ts";
 
-export interface TourFlags extends TargetFlags {
+export interface TourFlags extends TargetFlags, ChoiceFlags {
   sandbox?: boolean;
   speed: number;
   rate: number;
   samples: number;
   plain?: boolean;
+  /** With --plain: run up to the end of this lesson. */
+  lesson?: string;
   ascii?: boolean;
   /** false with --no-color. */
   color: boolean;
 }
-
-/** The last stage: the tour without a terminal runs them all, as `run` does. */
-const LAST_STAGE = "route-v1";
 
 /**
  * `kubectl bookinfo [tour]`: the interactive tour when stdin and stdout are terminals and CI is
@@ -51,6 +50,8 @@ export async function runTourCommand(
     window: flags.samples,
     rate: flags.rate,
     hasIstioctl: onPath("istioctl", env),
+    ...(parametersOf(flags) ? { parameters: parametersOf(flags) } : {}),
+    ...(flags.takeOver ? { takeOver: true } : {}),
     async open(hooks) {
       const sandbox = flags.sandbox ? await startSandboxFile(flags.speed) : undefined;
       try {
@@ -84,18 +85,21 @@ export async function runTourCommand(
   });
 }
 
+/** Without a terminal the tour is `run`: the first lesson, or up to the end of --lesson. */
 async function plainTour(flags: TourFlags): Promise<number> {
   const { runTour } = await import("./runCommand.ts");
-  if (!flags.sandbox) return runTour({ ...target(flags), to: LAST_STAGE, output: "text" });
+  const what = {
+    ...(flags.lesson ? { lesson: flags.lesson } : {}),
+    weights: flags.weights,
+    delay: flags.delay,
+    takeOver: flags.takeOver,
+    output: "text" as const,
+  };
+  if (!flags.sandbox) return runTour({ ...target(flags), ...what });
   process.stdout.write("Starting the sandbox (a simulated cluster with Istio, in this process)\n");
   const sandbox = await startSandboxFile(flags.speed);
   try {
-    return await runTour({
-      ...target(flags),
-      kubeconfig: sandbox.kubeconfig,
-      to: LAST_STAGE,
-      output: "text",
-    });
+    return await runTour({ ...target(flags), kubeconfig: sandbox.kubeconfig, ...what });
   } finally {
     await sandbox.stop();
   }

@@ -10,6 +10,7 @@ export type ClusterErrorReason =
   | "not-found"
   | "istio-missing"
   | "conflict"
+  | "foreign"
   | "invalid"
   | "server"
   | "unreachable"
@@ -36,6 +37,33 @@ export class ClusterError extends ExplainedError {
     super(message, 1, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.status = options.status;
+  }
+}
+
+/** An object the tour would write that exists and was not made by the tour, and who made it. */
+export interface ForeignObject {
+  /** kubectl's name for it: `virtualservice.networking.istio.io/reviews`. */
+  ref: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  /** Who it belongs to, in a few words: "kubectl-client-side-apply", "Helm". */
+  owner: string;
+}
+
+/**
+ * The apply stopped before an object the tour did not make: nothing of it was changed. The tour
+ * offers to take it over (replace it) or leave it; `run` says to rerun with --take-over.
+ */
+export class ForeignObjectError extends ClusterError {
+  readonly object: ForeignObject;
+
+  constructor(object: ForeignObject) {
+    super(
+      `${object.kind} ${object.name} in namespace ${object.namespace} exists and was not made by the tour (it is ${object.owner}'s), so it was left as it is and the stage stopped there; to replace it, run again with --take-over (the tour then marks it taken over, and reset leaves it in place)`,
+      "foreign",
+    );
+    this.object = object;
   }
 }
 

@@ -1,9 +1,16 @@
+import { readdirSync } from "node:fs";
 import type { KubeObject } from "../model/kube.ts";
 import type { Cluster } from "./connect.ts";
 import { ClusterError, httpStatus } from "./errors.ts";
 import { type ApiGroup, networkingVersionOf } from "./istio.ts";
-import { appliedLabels, isOurs } from "./managedFields.ts";
-import { ISTIO_NETWORKING_GROUP, type NetworkingVersion, objectRef } from "./manifests.ts";
+import { appliedLabels, isOurs, madeByTour, ownerOf, takenOverFrom } from "./managedFields.ts";
+import {
+  ISTIO_NETWORKING_GROUP,
+  manifestsDir,
+  type NetworkingVersion,
+  objectRef,
+  readManifest,
+} from "./manifests.ts";
 import { applyNamespaceLabels, labelChanges, readNamespace } from "./namespaceLabels.ts";
 
 interface Kind {
@@ -38,9 +45,11 @@ const resourceName = (kind: Kind) => {
 };
 
 /**
- * Undoes the tour in one namespace: deletes the objects of our kinds that carry our label or our
- * field manager, and takes back the namespace labels only our field manager owns. Anything a user
- * made (a ConfigMap, a Deployment of their own) stays. Returns kubectl-like lines.
+ * Undoes the tour in one namespace: deletes the objects of our kinds the tour made itself (our
+ * label or field manager, and not taken over from someone), and takes back the namespace labels
+ * only our field manager owns. Anything a user made stays: objects the tour took over (they were
+ * someone's before), and objects with the names of the tour's own that it never wrote, each said
+ * in a line. Returns kubectl-like lines.
  */
 export async function resetNamespace(cluster: Cluster, namespace: string): Promise<string[]> {
   const networking = await servedNetworkingVersion(cluster);
@@ -50,7 +59,6 @@ export async function resetNamespace(cluster: Cluster, namespace: string): Promi
       try {
         const list = await cluster.request<{ items?: KubeObject[] }>("GET", collectionPath(kind, namespace));
         return (list.items ?? [])
-          .filter(isOurs)
           .map((object) => ({ ...object, apiVersion: kind.apiVersion, kind: kind.kind }))
           .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
       } catch (error) {
@@ -60,16 +68,42 @@ export async function resetNamespace(cluster: Cluster, namespace: string): Promi
     }),
   );
 
+  const ourNames = tourObjectNames();
   const lines: string[] = [];
+  const left: string[] = [];
   for (const [index, objects] of found.entries()) {
     const kind = kinds[index] as Kind;
     const deleted = await Promise.all(
-      objects.map((object) => deleteObject(cluster, kind, object, namespace)),
+      objects.filter(madeByTour).map((object) => deleteObject(cluster, kind, object, namespace)),
     );
     lines.push(...deleted.filter((line): line is string => line !== null));
+    for (const object of objects) {
+      const from = takenOverFrom(object);
+      if (isOurs(object) && from !== undefined)
+        left.push(
+          `${objectRef(object)} left as it is (the tour took it over from ${from}; it did not make it)`,
+        );
+      else if (!isOurs(object) && ourNames.has(`${kind.kind}/${object.metadata.name}`))
+        left.push(`${objectRef(object)} left as it is (${ownerOf(object)}'s, not made by the tour)`);
+    }
   }
   lines.push(...(await releaseNamespaceLabels(cluster, namespace)));
-  return lines;
+  return [...lines, ...left];
+}
+
+/** Kind/name of every object in the tour's manifests, to say which same-named objects reset leaves. */
+function tourObjectNames(): Set<string> {
+  const names = new Set<string>();
+  try {
+    const dir = manifestsDir();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+      for (const object of readManifest(`${dir}/${file}`))
+        names.add(`${object.kind}/${object.metadata.name}`);
+    }
+  } catch {
+    // Without the manifests only taken-over objects can be named; deleting is unaffected.
+  }
+  return names;
 }
 
 async function deleteObject(

@@ -7,16 +7,31 @@ import { analyze } from "../analysis/analyze.ts";
 import { explaining, type Finding } from "../analysis/finding.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { STAGES, stageById, stageNumber } from "../tutorial/lessons.ts";
-import type { ClusterActions, InjectMethod, Stage, StageCheck, StageId } from "../tutorial/stage.ts";
+import type {
+  ClusterActions,
+  InjectMethod,
+  Stage,
+  StageCheck,
+  StageId,
+  StageParameters,
+} from "../tutorial/stage.ts";
 
 /** What the runner needs from a tour session; the session has it, tests script it. */
 export interface RunnerPort {
   snapshot(): Snapshot;
   subscribe(listener: (snapshot: Snapshot) => void): () => void;
-  /** The cluster's actions; each reports every object it changed as it goes, and stops when `signal` fires. */
-  actions(progress: { onApplied: (line: string) => void; signal: AbortSignal }): ClusterActions;
-  /** Takes `count` samples now and folds them into the snapshot. */
-  burst(count: number): Promise<void>;
+  /**
+   * The cluster's actions; each reports every object it changed as it goes, and stops when
+   * `signal` fires. With `takeOver`, objects that exist and were not made by the tour are taken
+   * over (and marked so) instead of stopping the apply.
+   */
+  actions(progress: {
+    onApplied: (line: string) => void;
+    signal: AbortSignal;
+    takeOver?: boolean;
+  }): ClusterActions;
+  /** Takes `count` samples now in each of the streams (the anonymous one when none) and folds them in. */
+  burst(count: number, streams?: string[]): Promise<void>;
 }
 
 export type RunEvent =
@@ -73,7 +88,14 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Apply even when the check already says done (the tour's Enter). */
   again?: boolean;
+  /** What the person chose (weights, a delay); a stage whose choice it answers runs even if done. */
+  parameters?: StageParameters;
+  /** Take over objects the tour did not make instead of stopping (`--take-over`, the tour's "replace"). */
+  takeOver?: boolean;
 }
+
+/** How long, after a stage's writes, the runner waits for the watches to show the routing changed. */
+const ROUTING_SETTLE_MS = 1_000;
 
 type Listener = (event: RunEvent) => void;
 
@@ -120,7 +142,8 @@ export class TourRunner {
     const number = stageNumber(id);
     const signal = options.signal ?? new AbortController().signal;
     const before = stage.check(this.#port.snapshot());
-    if (before.state === "done" && !options.again) {
+    const chosen = answersChoice(stage, options.parameters);
+    if (before.state === "done" && !options.again && !chosen) {
       this.#emit({ type: "done", stage: id, number, check: before, by: "already" });
       return { stage: id, state: "done", check: before, already: true };
     }
@@ -128,16 +151,25 @@ export class TourRunner {
 
     this.#running = { stage: id, phase: "applying" };
     this.#emit({ type: "started", stage: id, number });
+    const onApplied = (text: string) => {
+      this.#lines.push(text);
+      this.#emit({ type: "line", stage: id, text });
+    };
     const actions = this.#port.actions({
       signal,
-      onApplied: (text) => {
-        this.#lines.push(text);
-        this.#emit({ type: "line", stage: id, text });
-      },
+      onApplied,
+      ...(options.takeOver ? { takeOver: true } : {}),
     });
+    const startedAt = Date.now();
     try {
       const applied = await raceAbort(
-        stage.apply({ actions, snapshot: () => this.#port.snapshot(), inject: options.inject }),
+        stage.apply({
+          actions,
+          snapshot: () => this.#port.snapshot(),
+          inject: options.inject,
+          ...(options.parameters ? { parameters: options.parameters } : {}),
+          note: (text) => this.#emit({ type: "line", stage: id, text }),
+        }),
         signal,
       );
       if (applied === ABORTED) return this.#cancelled(id, true);
@@ -154,19 +186,54 @@ export class TourRunner {
     const stale = this.#port.snapshot();
     this.#running = { stage: id, phase: "waiting" };
     this.#emit({ type: "applied", stage: id });
-    if (stage.evidence) void this.#port.burst(stage.evidence.samples).catch(() => {});
+    const evidence = stage.evidence;
+    if (evidence) {
+      // Samples count from the routing change the watches see: taken before it, they are wasted.
+      const since = Math.max(startedAt, Date.now() - 50);
+      const settled = stage.manifests.length > 0 ? this.#routingSeen(since, signal) : Promise.resolve();
+      void settled
+        .then(() => (signal.aborted ? undefined : this.#port.burst(evidence.samples, evidence.streams)))
+        .catch(() => {});
+    }
     return this.#settle(stage, number, stale, signal);
   }
 
   /** Runs the stages in tour order up to and including `to`, stopping at the first that is not done. */
-  async runTo(to: StageId, options: Omit<RunOptions, "again"> = {}): Promise<StageOutcome[]> {
+  async runTo(to: StageId, options: RunOptions = {}): Promise<StageOutcome[]> {
+    return this.runStages(
+      STAGES.slice(0, stageNumber(to)).map((stage) => stage.id),
+      options,
+    );
+  }
+
+  /** Runs these stages in the order given, stopping at the first that is not done. */
+  async runStages(ids: StageId[], options: RunOptions = {}): Promise<StageOutcome[]> {
     const outcomes: StageOutcome[] = [];
-    for (const stage of STAGES.slice(0, stageNumber(to))) {
-      const outcome = await this.run(stage.id, options);
+    for (const id of ids) {
+      const outcome = await this.run(id, options);
       outcomes.push(outcome);
       if (outcome.state !== "done") break;
     }
     return outcomes;
+  }
+
+  /** Resolves once a routing change after `since` is in the snapshot, or after ROUTING_SETTLE_MS. */
+  #routingSeen(since: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const seen = (snapshot: Snapshot) => snapshot.routingChangedAt >= since;
+      if (seen(this.#port.snapshot())) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ROUTING_SETTLE_MS);
+      const unsubscribe = this.#port.subscribe((snapshot) => {
+        if (seen(snapshot)) done();
+      });
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   /**
@@ -176,6 +243,8 @@ export class TourRunner {
   watch(): () => void {
     let previous = STAGES.map((stage) => stage.check(this.#port.snapshot()).state);
     return this.#port.subscribe((snapshot) => {
+      // A run's writes go one object at a time: the states between them are not news.
+      if (this.#running) return;
       const states = STAGES.map((stage, index) => {
         const check = stage.check(snapshot);
         if (check.state === "done" && previous[index] !== "done" && this.#running?.stage !== stage.id) {
@@ -268,6 +337,13 @@ export class TourRunner {
   #emit(event: RunEvent): void {
     for (const listener of [...this.#listeners]) listener(event);
   }
+}
+
+/** Whether the parameters answer the stage's own choice (a --weights for the canary). */
+function answersChoice(stage: Stage, parameters: StageParameters | undefined): boolean {
+  if (!stage.choice || !parameters) return false;
+  const keys = new Set(stage.choice.options.flatMap((option) => Object.keys(option.parameters)));
+  return Object.keys(parameters).some((key) => keys.has(key));
 }
 
 const ABORTED = Symbol("aborted");

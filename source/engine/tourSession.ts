@@ -7,6 +7,7 @@ import { manifestPath } from "../cluster/manifests.ts";
 import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
 import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
+import { ANONYMOUS, STREAMS, streamUser } from "../model/streams.ts";
 import { Sampler } from "../traffic/sampler.ts";
 import { STAGES } from "../tutorial/lessons.ts";
 import type { ClusterActions } from "../tutorial/stage.ts";
@@ -44,7 +45,8 @@ export class TourSession implements RunnerPort {
   #snapshot: Snapshot;
   #listeners = new Set<Listener>();
   #watch?: NamespaceWatch;
-  #sampler?: Sampler;
+  /** One sampler per stream (model/streams.ts), all on the current GATEWAY_URL. */
+  #samplers = new Map<string, Sampler>();
   #samplerUrl?: string;
   #options: TourOptions;
   #stopped = false;
@@ -170,15 +172,19 @@ export class TourSession implements RunnerPort {
     });
   }
 
-  /** Takes `count` samples now (bounded concurrency) and folds them in. */
-  async burst(count: number): Promise<void> {
-    await this.#sampler?.burst(count);
+  /** Takes `count` samples now in each stream named (bounded concurrency each) and folds them in. */
+  async burst(count: number, streams: string[] = [ANONYMOUS]): Promise<void> {
+    await Promise.all(streams.map((stream) => this.#samplers.get(stream)?.burst(count)));
   }
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await Promise.allSettled([this.#watch?.stop(), this.#sampler?.stop(), this.#gateways.close()]);
+    await Promise.allSettled([
+      this.#watch?.stop(),
+      ...[...this.#samplers.values()].map((sampler) => sampler.stop()),
+      this.#gateways.close(),
+    ]);
     await this.cluster.close();
   }
 
@@ -202,19 +208,26 @@ export class TourSession implements RunnerPort {
   #followGateway(gateway: GatewayAddress | null): void {
     const rate = this.#options.sampleRate ?? 0;
     if (gateway?.url === this.#samplerUrl) return;
-    const previous = this.#sampler;
-    this.#sampler = undefined;
+    const previous = [...this.#samplers.values()];
+    this.#samplers = new Map();
     this.#samplerUrl = gateway?.url;
-    void previous?.stop();
+    for (const sampler of previous) void sampler.stop();
     if (!gateway) return;
-    const sampler = new Sampler({
-      url: gateway.url,
-      ratePerSecond: rate > 0 ? rate : 1,
-      timeoutMs: this.#options.sampleTimeoutMs,
-    });
-    sampler.onSample((sample) => this.#apply([{ kind: "sample", sample }]));
-    if (rate > 0) sampler.start();
-    this.#sampler = sampler;
+    // Each stream at the full rate: the anonymous one is what the docs' reader sees, jason's is
+    // what the rules matching his header change.
+    for (const stream of STREAMS) {
+      const user = streamUser(stream);
+      const sampler = new Sampler({
+        url: gateway.url,
+        ratePerSecond: rate > 0 ? rate : 1,
+        timeoutMs: this.#options.sampleTimeoutMs,
+        stream,
+        ...(user ? { user } : {}),
+      });
+      sampler.onSample((sample) => this.#apply([{ kind: "sample", sample }]));
+      if (rate > 0) sampler.start();
+      this.#samplers.set(stream, sampler);
+    }
   }
 }
 

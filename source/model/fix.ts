@@ -20,7 +20,9 @@ export type FixStep<By extends string = never> =
   /** Something only someone else (the cluster admin) can do. */
   | { do: "ask"; who: string; command: string }
   /** Start the tour again with a flag (`--gateway-url HOST:PORT`). */
-  | { do: "restart-tour"; flag: string };
+  | { do: "restart-tour"; flag: string }
+  /** Run a stage again with one of its choices (`--delay 2s`); `option` is the choice's label. */
+  | { do: "rerun"; stage: By; flag: string; option: string };
 
 export interface Fix<By extends string = never> {
   /** Words before the steps, view-neutral: "the node cannot pull the image; the events say why". */
@@ -48,6 +50,8 @@ export function stepCommand(step: FixStep<string>): string {
       return step.command;
     case "restart-tour":
       return `kubectl bookinfo ${step.flag}`;
+    case "rerun":
+      return `kubectl bookinfo run ${step.stage} ${step.flag}`;
   }
 }
 

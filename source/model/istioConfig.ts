@@ -20,11 +20,21 @@ export interface HttpMatch {
   [field: string]: unknown;
 }
 
+/** A fault as the rule writes it, durations in ms and shares in percent (0..100). */
+export interface HttpFault {
+  delay?: { ms: number; percent: number };
+  abort?: { status: number; percent: number };
+}
+
 export interface HttpRoute {
   name?: string;
   /** Alternatives: the rule applies when any one matches; absent means "everything". */
   match?: HttpMatch[];
   route: RouteDestination[];
+  /** The route's timeout; absent means none (Istio's default since 1.x: no timeout). */
+  timeoutMs?: number;
+  fault?: HttpFault;
+  retries?: { attempts: number; perTryTimeoutMs?: number; retryOn?: string };
 }
 
 export interface Subset {
@@ -92,12 +102,72 @@ export function httpRoutes(vs: KubeObject): HttpRoute[] {
       };
     });
     const match = Array.isArray(http.match) ? (http.match.map(record) as HttpMatch[]) : undefined;
+    const timeoutMs = parseDuration(http.timeout);
+    const fault = parseFault(record(http.fault));
+    const retries = record(http.retries);
     return {
       ...(typeof http.name === "string" ? { name: http.name } : {}),
       ...(match && match.length > 0 ? { match } : {}),
       route,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(fault ? { fault } : {}),
+      ...(typeof retries.attempts === "number"
+        ? {
+            retries: {
+              attempts: retries.attempts,
+              ...(parseDuration(retries.perTryTimeout) !== undefined
+                ? { perTryTimeoutMs: parseDuration(retries.perTryTimeout) }
+                : {}),
+              ...(typeof retries.retryOn === "string" ? { retryOn: retries.retryOn } : {}),
+            },
+          }
+        : {}),
     };
   });
+}
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 0.001,
+  ns: 1e-6,
+};
+
+/** A duration as Istio reads it ("7s", "0.5s", "500ms", "1m30s"); undefined when missing or malformed. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (!/^(\d+(\.\d+)?(h|ms|m|s|us|ns))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)/g)) {
+    total += Number(amount) * DURATION_UNITS_MS[unit!]!;
+  }
+  return total;
+}
+
+/**
+ * The share a fault applies to: `percentage.value` (Istio 1.1 and later) wins over the old
+ * integer `percent`; with neither, Istio hands Envoy 0 and the fault never fires.
+ */
+function faultPercent(fault: Record<string, unknown>): number {
+  const percentage = record(fault.percentage).value;
+  const value =
+    typeof percentage === "number" ? percentage : typeof fault.percent === "number" ? fault.percent : 0;
+  return Math.min(100, Math.max(0, value));
+}
+
+function parseFault(fault: Record<string, unknown>): HttpFault | undefined {
+  const delay = record(fault.delay);
+  const abort = record(fault.abort);
+  const delayMs = parseDuration(delay.fixedDelay);
+  const out: HttpFault = {};
+  if (delayMs !== undefined && faultPercent(delay) > 0)
+    out.delay = { ms: delayMs, percent: faultPercent(delay) };
+  if (typeof abort.httpStatus === "number" && faultPercent(abort) > 0)
+    out.abort = { status: abort.httpStatus, percent: faultPercent(abort) };
+  return out.delay || out.abort ? out : undefined;
 }
 
 export function destinationRuleHost(dr: KubeObject): string {

@@ -8,7 +8,15 @@ import type { Sample, Snapshot, SnapshotEvent, WatchedResource } from "./snapsho
 const MAX_DEPARTED = 100;
 
 /** How many samples a snapshot keeps; enough for the split and percentiles, bounded for memory. */
-export const MAX_SAMPLES = 200;
+
+/**
+ * How many samples a snapshot keeps, all streams together: enough for the split verdict's
+ * minimum sample size in each stream, and for percentiles; bounded for memory.
+ */
+export const MAX_SAMPLES = 600;
+
+/** The lists whose specs decide where a request goes. */
+const ROUTING_FIELDS: readonly ListField[] = ["gateways", "virtualServices", "destinationRules"];
 
 type ListField =
   | "pods"
@@ -61,6 +69,8 @@ class Draft {
   private readonly lists = new Map<ListField, Map<string, KubeObject>>();
   private samples: Sample[] | undefined;
   private departed: string[] | undefined;
+  /** A routing object changed through a watch event (a relist is where a watch resumes, not news). */
+  private routingTouched = false;
 
   constructor(base: Snapshot) {
     this.base = base;
@@ -110,6 +120,11 @@ class Draft {
           : this.samples;
     }
     if (this.departed) next.departedPods = this.departed.slice(-MAX_DEPARTED);
+    if (this.routingTouched) {
+      const before = routingSignature(this.base);
+      const after = routingSignature({ ...this.base, ...next });
+      if (before !== after) next.routingChangedAt = next.now ?? this.base.now;
+    }
     if (Object.keys(next).length === 0) return this.base;
     return { ...this.base, ...next };
   }
@@ -144,6 +159,7 @@ class Draft {
     }
     const field = LIST_FIELDS[resource];
     if (!field) return;
+    if (ROUTING_FIELDS.includes(field)) this.routingTouched = true;
     const key = objectKey(object);
     if (type === "DELETED") {
       const known = this.lists.get(field)?.get(key) ?? this.base[field].find((o) => objectKey(o) === key);
@@ -191,6 +207,16 @@ class Draft {
     for (const name of gone) if (!this.departed.includes(name)) this.departed.push(name);
     if (this.departed.length > MAX_DEPARTED * 2) this.departed.splice(0, this.departed.length - MAX_DEPARTED);
   }
+}
+
+/** What the routing is made of: each object's identity and spec generation (metadata edits do not count). */
+function routingSignature(snapshot: Pick<Snapshot, ListField>): string {
+  return ROUTING_FIELDS.map((field) =>
+    snapshot[field]
+      .map((o) => `${objectKey(o)}@${o.metadata.generation ?? o.metadata.resourceVersion ?? ""}`)
+      .sort()
+      .join(","),
+  ).join("|");
 }
 
 // A late DELETED for an object that was since re-created under the same name must not remove

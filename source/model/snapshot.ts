@@ -24,6 +24,10 @@ export interface Sample {
   reviewsPod?: string;
   /** Page-level problems the product page reported (details or reviews unavailable). */
   pageErrors?: ("details" | "reviews" | "ratings")[];
+  /** Which of the sampler's streams took it (model/streams.ts); absent means anonymous. */
+  stream?: string;
+  /** For a stream that signs in: false when the page showed nobody signed in (the session was lost). */
+  signedIn?: boolean;
 }
 
 export interface SampleSummary {
@@ -84,6 +88,11 @@ export interface Snapshot {
   /** Wall clock of the snapshot, so pure views can compute ages. */
   now: number;
   /**
+   * When the routing (Gateways, VirtualServices, DestinationRules: their specs) was last seen to
+   * change; 0 before anything was listed. Routing stages judge only samples started after it.
+   */
+  routingChangedAt: number;
+  /**
    * What this user may not read, with the sentence why (RBAC): a workshop attendee whose rights
    * end at their namespace cannot see the namespace object or istio-system. Cleared by the next
    * successful list of that resource.
@@ -111,6 +120,7 @@ export const emptySnapshot = (context: string, namespace: string, server: string
   gateway: null,
   samples: [],
   now: Date.now(),
+  routingChangedAt: 0,
   unreadable: {},
 });
 

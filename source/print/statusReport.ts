@@ -1,10 +1,12 @@
 import { analyze } from "../analysis/analyze.ts";
 import { podRows } from "../model/podRows.ts";
 import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
+import { ANONYMOUS, streamSamples } from "../model/streams.ts";
 import { summarizeSamples } from "../traffic/statistics.ts";
-import type { StageResult } from "../tutorial/lessons.ts";
+import { lessonOf, type StageResult } from "../tutorial/lessons.ts";
 import type { StageState } from "../tutorial/stage.ts";
 import { type FindingJson, findingJson } from "./findings.ts";
+import { type StreamSplits, streamSplits } from "./streamSplits.ts";
 
 /** The shape of `status -o json` (the README's status section; docs/architecture.md for where it comes from). */
 export interface StatusReport {
@@ -12,10 +14,11 @@ export interface StatusReport {
   namespace: string;
   server: string;
   istio: { installed: boolean; version: string | null };
-  stages: { id: string; title: string; state: StageState; detail: string }[];
+  stages: { id: string; lesson: string; title: string; state: StageState; detail: string }[];
   pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
   gateway: { url: string; source: GatewaySource } | null;
-  samples: SampleSummary | null;
+  /** The anonymous stream at the top (what one person refreshing sees); every stream, and what each is configured to get, below. */
+  samples: (SampleSummary & StreamSplits) | null;
   /** What the mesh analysis found, as `analyze -o json` prints it. */
   findings: FindingJson[];
 }
@@ -29,6 +32,7 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
     istio: { installed: snapshot.istio.installed, version: snapshot.istio.version },
     stages: results.map(({ stage, check }) => ({
       id: stage.id,
+      lesson: lessonOf(stage.id).id,
       title: stage.title,
       state: check.state,
       detail: check.detail,
@@ -42,17 +46,27 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
       sidecar: row.sidecar,
     })),
     gateway: snapshot.gateway ? { url: snapshot.gateway.url, source: snapshot.gateway.source } : null,
-    samples: sampled ? summarizeSamples(snapshot.samples) : null,
+    samples: sampled
+      ? {
+          ...summarizeSamples(streamSamples(snapshot.samples, ANONYMOUS)),
+          ...streamSplits(snapshot, snapshot.samples),
+        }
+      : null,
     findings: analyze(snapshot).map(findingJson),
   };
 }
 
 /**
- * Exit status of `status`, for scripts: 0 when every stage is done, 3 when the tour is
+ * Exit status of `status`, for scripts: 0 when every stage of the lessons begun is done (the
+ * first lesson always counts; a later one once one of its stages is done), 3 when one of them is
  * not finished yet, 4 when a stage failed (1 and 2 stay for errors and usage, as elsewhere).
  */
 export function statusExitCode(report: StatusReport): number {
   if (report.stages.some((s) => s.state === "failed")) return 4;
-  if (report.stages.some((s) => s.state === "pending")) return 3;
+  const first = report.stages[0]?.lesson;
+  const begun = new Set(
+    report.stages.filter((s) => s.lesson === first || s.state === "done").map((s) => s.lesson),
+  );
+  if (report.stages.some((s) => s.state === "pending" && begun.has(s.lesson))) return 3;
   return 0;
 }

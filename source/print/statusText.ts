@@ -1,4 +1,5 @@
 import type { StatusReport } from "./statusReport.ts";
+import { streamLines } from "./streamSplits.ts";
 import { formatTable } from "./table.ts";
 
 const percent = (count: number, total: number) =>
@@ -36,7 +37,10 @@ export function statusText(report: StatusReport): string {
     `Istio:      ${report.istio.installed ? `installed, version ${report.istio.version ?? "unknown"}` : "not installed"}`,
     `Gateway:    ${report.gateway ? `${report.gateway.url} (${report.gateway.source})` : "no address yet"}`,
   ];
-  if (report.samples) lines.push(`Samples:    ${samplesLine(report.samples)}`);
+  if (report.samples) {
+    lines.push(`Samples:    ${samplesLine(report.samples)}`);
+    if (report.samples.total > 0) for (const line of streamLines(report.samples)) lines.push(`  ${line}`);
+  }
   lines.push(
     "",
     ...formatTable(

@@ -10,7 +10,13 @@ export interface ProductPageClass {
   version?: ReviewsVersion;
   reviewsPod?: string;
   pageErrors: PageError[];
+  /** Present when the page shows someone signed in (its "Sign out" link, either generation). */
+  signedIn?: true;
 }
+
+// The Tailwind page puts the user's name next to a "Sign out" link to `logout`; the Bootstrap one
+// says "sign out" next to the name as well.
+const SIGNED_IN = /\bsign out\b|href=["']?logout\b/i;
 
 // Both generations print these headings; only the Bootstrap one adds a "!".
 const PAGE_ERROR_MARKERS: [PageError, RegExp][] = [
@@ -46,10 +52,12 @@ export function classifyProductPage(code: number, html: string): ProductPageClas
   if (code !== 200) return { pageErrors: [] };
   const pageErrors = PAGE_ERROR_MARKERS.filter(([, marker]) => marker.test(html)).map(([kind]) => kind);
   const reviewsPod = servedByPod(html);
+  const signedIn = SIGNED_IN.test(html);
   const result = (version?: ReviewsVersion): ProductPageClass => ({
     ...(version ? { version } : {}),
     ...(reviewsPod ? { reviewsPod } : {}),
     pageErrors,
+    ...(signedIn ? { signedIn: true as const } : {}),
   });
 
   // The pod name is exact; star markup is only evidence, so it comes second.

@@ -1,8 +1,10 @@
 import type { ClientRequest, Agent as HttpAgent } from "node:http";
 import https from "node:https";
 import type { Sample } from "../model/snapshot.ts";
+import { SAMPLER_USER_AGENT } from "../model/streams.ts";
 import { http } from "../nodeHttp.ts";
 import { classifyProductPage } from "./classifyProductPage.ts";
+import type { CookieJar } from "./cookieJar.ts";
 import { type NetworkErrorKind, networkErrorKind } from "./networkErrorKind.ts";
 
 /**
@@ -21,6 +23,10 @@ export interface SampleOptions {
   headers?: Record<string, string>;
   /** Abandons the request; the sample then says `error: "other"`. */
   signal?: AbortSignal;
+  /** Cookies sent with the request and kept from its answer (a signed-in stream's session). */
+  jar?: CookieJar;
+  /** A signed-in stream's page: the sample says whether the page still shows someone signed in. */
+  signedIn?: boolean;
 }
 
 /**
@@ -79,10 +85,16 @@ export function sampleProductPage(gatewayUrl: string, options: SampleOptions = {
 
     const attempt = (mayRetry: boolean) => {
       const transport = target.protocol === "https:" ? https : http;
+      const cookie = options.jar?.header();
       const request = transport.request(target, {
         method: "GET",
         agent: options.agent,
-        headers: { "user-agent": "kubectl-bookinfo", accept: "text/html", ...options.headers },
+        headers: {
+          "user-agent": SAMPLER_USER_AGENT,
+          accept: "text/html",
+          ...(cookie ? { cookie } : {}),
+          ...options.headers,
+        },
       });
       current = request;
       request.on("error", (error) => {
@@ -97,9 +109,11 @@ export function sampleProductPage(gatewayUrl: string, options: SampleOptions = {
       });
       request.on("response", (response) => {
         code = response.statusCode ?? 0;
+        options.jar?.store(response.headers["set-cookie"]);
         const chunks: Buffer[] = [];
         let size = 0;
-        const classified = () => pageSample(code!, Buffer.concat(chunks).toString("utf8"));
+        const classified = () =>
+          pageSample(code!, Buffer.concat(chunks).toString("utf8"), options.signedIn === true);
         response.on("data", (chunk: Buffer) => {
           if (settled) return;
           chunks.push(chunk);
@@ -121,12 +135,13 @@ export function sampleProductPage(gatewayUrl: string, options: SampleOptions = {
   });
 }
 
-function pageSample(code: number, body: string): Omit<Sample, "at" | "latencyMs"> {
-  const { version, reviewsPod, pageErrors } = classifyProductPage(code, body);
+function pageSample(code: number, body: string, askSignedIn: boolean): Omit<Sample, "at" | "latencyMs"> {
+  const { version, reviewsPod, pageErrors, signedIn } = classifyProductPage(code, body);
   return {
     code,
     ...(version ? { version } : {}),
     ...(reviewsPod ? { reviewsPod } : {}),
     ...(pageErrors.length > 0 ? { pageErrors } : {}),
+    ...(askSignedIn && code === 200 ? { signedIn: signedIn === true } : {}),
   };
 }

@@ -3,6 +3,8 @@ import type { Agent as HttpAgent } from "node:http";
 import https from "node:https";
 import type { Sample } from "../model/snapshot.ts";
 import { http } from "../nodeHttp.ts";
+import { CookieJar } from "./cookieJar.ts";
+import { login, SESSION_COOKIE } from "./login.ts";
 import { DEFAULT_TIMEOUT_MS, productPageUrl, sampleProductPage } from "./sampleProductPage.ts";
 
 export {
@@ -22,8 +24,15 @@ export interface SamplerOptions {
   timeoutMs?: number;
   /** How many of the latest samples latest() keeps. */
   keep?: number;
-  /** Extra request headers (a session cookie to browse as a signed-in user). */
+  /** Extra request headers. */
   headers?: Record<string, string>;
+  /** The stream's name, carried by every sample (model/streams.ts). */
+  stream?: string;
+  /**
+   * Sign in as this user first (productpage's POST /login) and keep the session in a cookie jar
+   * of this sampler's own, signing in again whenever a page shows the session was lost.
+   */
+  user?: string;
 }
 
 export type SampleListener = (sample: Sample) => void;
@@ -44,6 +53,10 @@ export class Sampler {
   private readonly timeoutMs: number;
   private readonly keep: number;
   private readonly headers: Record<string, string>;
+  private readonly stream: string | undefined;
+  private readonly user: string | undefined;
+  private readonly jar = new CookieJar();
+  private signingIn: Promise<Sample | undefined> | undefined;
 
   private agent: HttpAgent | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +76,8 @@ export class Sampler {
     this.timeoutMs = positive("timeoutMs", options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.keep = Math.max(0, Math.floor(options.keep ?? DEFAULTS.keep));
     this.headers = { ...options.headers };
+    this.stream = options.stream;
+    this.user = options.user;
     if (this.concurrency < 1) throw new RangeError("concurrency must be at least 1");
   }
 
@@ -163,12 +178,7 @@ export class Sampler {
 
   /** Runs one request in a slot already taken; never rejects. */
   private launch(signal: AbortSignal): Promise<Sample | undefined> {
-    const run = sampleProductPage(this.url, {
-      timeoutMs: this.timeoutMs,
-      agent: this.ensureAgent(),
-      headers: this.headers,
-      signal,
-    }).then((sample) => {
+    const run = this.take(signal).then((sample) => {
       this.freeSlot();
       if (signal.aborted) return undefined;
       this.record(sample);
@@ -177,6 +187,44 @@ export class Sampler {
     this.pending.add(run);
     void run.then(() => this.pending.delete(run));
     return run;
+  }
+
+  /** One page of this stream: signed in first when it has a user and no session yet. */
+  private async take(signal: AbortSignal): Promise<Sample> {
+    const agent = this.ensureAgent();
+    if (this.user && !this.jar.has(SESSION_COOKIE)) {
+      // Requests in flight together share one sign-in.
+      this.signingIn ??= this.signIn(this.user, agent, signal).finally(() => {
+        this.signingIn = undefined;
+      });
+      const failed = await this.signingIn;
+      if (failed) return failed;
+    }
+    const sample = await sampleProductPage(this.url, {
+      timeoutMs: this.timeoutMs,
+      agent,
+      headers: this.headers,
+      signal,
+      ...(this.user ? { jar: this.jar, signedIn: true } : {}),
+    });
+    // The session was lost (productpage restarted with a new secret): sign in again next time.
+    if (this.user && sample.signedIn === false) this.jar.clear();
+    return this.stream === undefined ? sample : { ...sample, stream: this.stream };
+  }
+
+  /** Undefined once signed in; else the failed sign-in as this stream's sample (the page would fail alike). */
+  private async signIn(user: string, agent: HttpAgent, signal: AbortSignal): Promise<Sample | undefined> {
+    const at = Date.now();
+    const started = performance.now();
+    const result = await login(this.url, user, this.jar, { agent, timeoutMs: this.timeoutMs, signal });
+    if (result.ok || !("error" in result)) return undefined;
+    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    return {
+      at,
+      latencyMs,
+      error: result.error,
+      ...(this.stream === undefined ? {} : { stream: this.stream }),
+    };
   }
 
   private record(sample: Sample): void {

@@ -1,4 +1,5 @@
 import type { Sample, SampleSummary } from "../model/snapshot.ts";
+import { outcomeCounts, STREAMS, streamOf } from "../model/streams.ts";
 
 export type VersionShares = SampleSummary["versions"];
 
@@ -49,4 +50,34 @@ export function versionShares(summary: SampleSummary): VersionShares {
 
 function increment(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** One stream's samples, summarised, with what the pages said went missing. */
+export interface StreamSummary {
+  stream: string;
+  summary: SampleSummary;
+  /** 200 pages by what rendered their reviews: a version, or "unavailable" (model/streams.ts). */
+  outcomes: Record<string, number>;
+  /** 200 pages that said a part of the page is unavailable. */
+  pageErrors: { details: number; reviews: number; ratings: number };
+  /** A signed-in stream's pages that showed nobody signed in (not counted as outcomes). */
+  notSignedIn: number;
+}
+
+/** Each stream's summary, in the order given; samples of other streams are left out. */
+export function summarizeStreams(
+  samples: readonly Sample[],
+  streams: readonly string[] = STREAMS,
+): StreamSummary[] {
+  return streams.map((stream) => {
+    const own = samples.filter((s) => streamOf(s) === stream);
+    const pageErrors = { details: 0, reviews: 0, ratings: 0 };
+    let notSignedIn = 0;
+    for (const sample of own) {
+      if (sample.code !== 200) continue;
+      if (sample.signedIn === false) notSignedIn++;
+      for (const kind of sample.pageErrors ?? []) pageErrors[kind]++;
+    }
+    return { stream, summary: summarizeSamples(own), outcomes: outcomeCounts(own), pageErrors, notSignedIn };
+  });
 }

@@ -24,6 +24,11 @@ export const SAMPLES = {
   gateway: "samples/bookinfo/networking/bookinfo-gateway.yaml",
   destinationRules: "samples/bookinfo/networking/destination-rule-all.yaml",
   virtualServicesV1: "samples/bookinfo/networking/virtual-service-all-v1.yaml",
+  reviewsTestV2: "samples/bookinfo/networking/virtual-service-reviews-test-v2.yaml",
+  ratingsTestDelay: "samples/bookinfo/networking/virtual-service-ratings-test-delay.yaml",
+  ratingsTestAbort: "samples/bookinfo/networking/virtual-service-ratings-test-abort.yaml",
+  reviews50V3: "samples/bookinfo/networking/virtual-service-reviews-50-v3.yaml",
+  reviewsV3: "samples/bookinfo/networking/virtual-service-reviews-v3.yaml",
 } as const;
 
 /** A pod that still counts: not being deleted and not finished (evicted pods linger as Failed). */

@@ -3,10 +3,17 @@
 
 import type { Snapshot } from "../model/snapshot.ts";
 import type { Lesson, Stage, StageCheck, StageId } from "./stage.ts";
+import { canary50 } from "./stages/canary50.ts";
+import { canary100 } from "./stages/canary100.ts";
+import { cleanup } from "./stages/cleanup.ts";
 import { deploy } from "./stages/deploy.ts";
+import { faultAbort } from "./stages/faultAbort.ts";
+import { faultDelay } from "./stages/faultDelay.ts";
 import { gateway } from "./stages/gateway.ts";
 import { inject } from "./stages/inject.ts";
+import { routeJason } from "./stages/routeJason.ts";
 import { routeV1 } from "./stages/routeV1.ts";
+import { timeout } from "./stages/timeout.ts";
 import { verify } from "./stages/verify.ts";
 
 /** Istio's getting-started path: a mesh, Bookinfo in it, reachable, routed to v1. */
@@ -16,7 +23,18 @@ export const GETTING_STARTED: Lesson = {
   stages: [inject, deploy, gateway, verify, routeV1],
 };
 
-export const LESSONS: Lesson[] = [GETTING_STARTED];
+/**
+ * Istio's traffic-management tasks on top of it: request routing by user, fault injection,
+ * traffic shifting (the canary) and request timeouts, each measured on two streams of samples.
+ */
+export const TRAFFIC_MANAGEMENT: Lesson = {
+  id: "traffic-management",
+  title: "Traffic management",
+  stages: [routeJason, faultDelay, faultAbort, canary50, canary100, timeout, cleanup],
+};
+
+export const LESSONS: Lesson[] = [GETTING_STARTED, TRAFFIC_MANAGEMENT];
+export const LESSON_IDS: string[] = LESSONS.map((lesson) => lesson.id);
 
 /** Every stage of every lesson, in tour order. */
 export const STAGES: Stage[] = LESSONS.flatMap((lesson) => lesson.stages);
@@ -36,6 +54,12 @@ export function stageById(id: StageId): Stage {
 /** The stage's 1-based position in the tour, as lists number it. */
 export function stageNumber(id: StageId): number {
   return STAGE_IDS.indexOf(id) + 1;
+}
+
+export function lessonById(id: string): Lesson {
+  const lesson = LESSONS.find((l) => l.id === id);
+  if (!lesson) throw new Error(`unknown lesson ${id}`);
+  return lesson;
 }
 
 export function lessonOf(id: StageId): Lesson {

@@ -9,11 +9,13 @@ import { analyze } from "../analysis/analyze.ts";
 import { type RunnerPort, TourRunner } from "../engine/runner.ts";
 import type { SidecarRestart } from "../engine/tourSession.ts";
 import type { Snapshot } from "../model/snapshot.ts";
-import { STAGES, type StageResult, stageChecks, stageNumber } from "../tutorial/lessons.ts";
-import type { InjectMethod, StageId } from "../tutorial/stage.ts";
+import { STREAMS } from "../model/streams.ts";
+import { STAGES, type StageResult, stageById, stageChecks, stageNumber } from "../tutorial/lessons.ts";
+import type { StageId, StageParameters } from "../tutorial/stage.ts";
 import { Screen } from "./components/Screen.tsx";
 import {
   type InjectChoice,
+  type RunRequest,
   ThemeContext,
   type TourActions,
   TourActionsContext,
@@ -52,6 +54,10 @@ export interface TourAppProps {
   /** Fixed terminal size (tests); otherwise stdout's, following resizes. */
   size?: { columns: number; rows: number };
   feedOptions?: FeedOptions;
+  /** Choices given as flags (--weights 90/10): the stages they answer run with them, unasked. */
+  parameters?: StageParameters;
+  /** --take-over: objects the tour did not make are taken over without asking. */
+  takeOver?: boolean;
 }
 
 const BURST = 100;
@@ -146,7 +152,8 @@ export function TourApp(props: TourAppProps) {
   const actions = useMemo<TourActions>(() => {
     const say = (text: string, tone: "plain" | "ok" | "bad" | "warn" | "accent" = "plain") =>
       dispatch({ type: "message", text, tone });
-    const run = (id: StageId, inject?: InjectMethod) => {
+    const run = (id: StageId, request: RunRequest = {}) => {
+      const { inject } = request;
       const { ui, snapshot, injectChoices, checks } = latest.current;
       if (!session || !runner || !snapshot) return say("Still connecting to the cluster.", "warn");
       if (!snapshot.istio.installed) {
@@ -160,14 +167,59 @@ export function TourApp(props: TourAppProps) {
       const applying = stillApplying(runner, checks);
       if (applying) return say(`Still applying stage ${stageNumber(applying)} (${applying}).`, "warn");
       if (id === "inject" && inject === undefined && injectChoices.length > 1) {
-        return dispatch({ type: "choose", open: true });
+        return dispatch({ type: "choose", choice: { kind: "inject" } });
       }
+      const offered = stageById(id).choice;
+      const preset = props.parameters && answers(offered, props.parameters) ? props.parameters : undefined;
+      if (offered && request.ask && !request.parameters && !preset) {
+        return dispatch({ type: "choose", choice: { kind: "stage", stage: id } });
+      }
+      const parameters = request.parameters ?? preset;
       const method = id === "inject" ? (inject ?? "label") : id === "deploy" ? ui.inject : undefined;
-      dispatch({ type: "requested", id, inject: id === "inject" ? method : undefined });
-      void runner.run(id, { inject: method, again: true, signal: cancel.signal });
+      dispatch({
+        type: "requested",
+        id,
+        inject: id === "inject" ? method : undefined,
+        ...(parameters ? { parameters } : {}),
+      });
+      void runner.run(id, {
+        inject: method,
+        again: true,
+        signal: cancel.signal,
+        ...(parameters ? { parameters } : {}),
+        ...(request.takeOver || props.takeOver ? { takeOver: true } : {}),
+      });
     };
     return {
       run,
+      choose(key: string) {
+        const { ui } = latest.current;
+        const choice = ui.choice;
+        if (!choice) return;
+        switch (choice.kind) {
+          case "inject":
+            return run("inject", { inject: key as InjectChoice["method"] });
+          case "stage": {
+            const option = stageById(choice.stage).choice?.options[Number(key)];
+            return run(choice.stage, option ? { parameters: option.parameters } : {});
+          }
+          case "take-over": {
+            if (key !== "replace") {
+              dispatch({ type: "choose", choice: null });
+              return say(
+                `Left ${choice.object} as it is; stage ${stageNumber(choice.stage)} stays undone.`,
+                "warn",
+              );
+            }
+            const again = ui.request?.id === choice.stage ? ui.request : { id: choice.stage };
+            return run(choice.stage, {
+              takeOver: true,
+              ...(again.inject ? { inject: again.inject } : {}),
+              ...(again.parameters ? { parameters: again.parameters } : {}),
+            });
+          }
+        }
+      },
       runNext() {
         const { checks } = latest.current;
         if (!checks || !runner) return say("Still connecting to the cluster.", "warn");
@@ -210,13 +262,16 @@ export function TourApp(props: TourAppProps) {
           return say("No GATEWAY_URL yet: nothing to send requests to.", "warn");
         if (bursting.current) return say(`Still sending the last ${BURST} requests.`, "warn");
         bursting.current = true;
-        say(`Sending ${BURST} requests to ${snapshot.gateway.url}/productpage…`, "accent");
+        say(`Sending ${BURST} requests per stream to ${snapshot.gateway.url}/productpage…`, "accent");
         session
-          .burst(BURST)
+          .burst(BURST, [...STREAMS])
           .then(
             () => {
               feed?.flushNow();
-              say(`Sent ${BURST} requests; the samples panel shows the latest ${props.window}.`, "ok");
+              say(
+                `Sent ${BURST} requests per stream; the samples panel shows the latest ${props.window} of each.`,
+                "ok",
+              );
             },
             (error: unknown) => say(`Sampling failed: ${(error as Error)?.message ?? error}`, "bad"),
           )
@@ -224,13 +279,13 @@ export function TourApp(props: TourAppProps) {
             bursting.current = false;
           });
       },
-      cancelChoice: () => dispatch({ type: "choose", open: false }),
+      cancelChoice: () => dispatch({ type: "choose", choice: null }),
       quit(code: number) {
         cancel.abort();
         onExit(code);
       },
     };
-  }, [session, runner, feed, onExit, props.window, cancel]);
+  }, [session, runner, feed, onExit, props.window, props.parameters, props.takeOver, cancel]);
 
   const perform = (action: KeyAction) => {
     const { ui, view } = latest.current;
@@ -238,7 +293,7 @@ export function TourApp(props: TourAppProps) {
       case "move":
         return dispatch({ type: "move", by: action.by });
       case "run-selected":
-        return actions.run(ui.selected);
+        return actions.run(ui.selected, { ask: true });
       case "run-next":
         return actions.runNext();
       case "restart":
@@ -291,6 +346,13 @@ export function TourApp(props: TourAppProps) {
       </TourActionsContext>
     </ThemeContext>
   );
+}
+
+/** Whether the parameters answer the stage's choice (a --weights for the canary). */
+function answers(offered: ReturnType<typeof stageById>["choice"], parameters: StageParameters): boolean {
+  if (!offered) return false;
+  const keys = new Set(offered.options.flatMap((option) => Object.keys(option.parameters)));
+  return Object.keys(parameters).some((key) => keys.has(key));
 }
 
 /**

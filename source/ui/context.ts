@@ -2,7 +2,7 @@
 // action's identity changed, and the hooks fail loudly outside the provider.
 
 import { createContext, useContext } from "react";
-import type { InjectMethod, StageId } from "../tutorial/stage.ts";
+import type { InjectMethod, StageId, StageParameters } from "../tutorial/stage.ts";
 import type { Theme } from "./theme.ts";
 import type { UiState } from "./uiState.ts";
 import type { TourView } from "./view.ts";
@@ -18,8 +18,18 @@ export interface TourState {
   injectChoices: InjectChoice[];
 }
 
+export interface RunRequest {
+  inject?: InjectMethod;
+  parameters?: StageParameters;
+  takeOver?: boolean;
+  /** Offer the stage's choice first, when it has one (Enter does; n takes the tutorial's own). */
+  ask?: boolean;
+}
+
 export interface TourActions {
-  run(id: StageId, inject?: InjectMethod): void;
+  run(id: StageId, request?: RunRequest): void;
+  /** Answers the open choice with the item of this key. */
+  choose(key: string): void;
   runNext(): void;
   restart(): void;
   burst(): void;

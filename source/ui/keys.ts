@@ -59,7 +59,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   },
   {
     keys: "s",
-    help: "send 100 requests to GATEWAY_URL/productpage now",
+    help: "send 100 requests to GATEWAY_URL/productpage now, in each stream",
     footer: { keys: () => "s", label: "sample" },
     press: (input) => (input === "s" ? { do: "burst" } : null),
   },

@@ -12,8 +12,9 @@ export interface Layout {
   sideBySide: boolean;
   leftWidth: number;
   rightWidth: number;
-  /** Blank lines between panels and a title over the stage list. */
+  /** Blank lines between panels. */
   spacious: boolean;
+  /** Lines of the stage list: the lesson's title, then its stages (a window of them if need be). */
   stageLines: number;
   samplesLines: number;
   /** The mesh analysis's lines, the width of the screen, under the stages and samples. */
@@ -27,7 +28,9 @@ export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 16;
 const HEADER = 2;
 const FOOTER = 2; // message line + keys
-const STAGES = 5;
+/** The lesson's title and five of its stages; seven (the traffic-management lesson) when spacious. */
+const STAGES = 6;
+const STAGES_SPACIOUS = 8;
 const FINDINGS = 1;
 const SPACIOUS_FINDINGS = 2;
 const MIN_DETAIL = 5;
@@ -44,8 +47,8 @@ export function computeLayout(size: { columns: number; rows: number }, podCount:
   const gap = 2;
   const leftWidth = sideBySide ? Math.min(60, Math.floor((width - gap) / 2)) : width;
   const rightWidth = sideBySide ? width - gap - leftWidth : width;
-  const stageLines = STAGES + (spacious ? 1 : 0);
-  const samplesLines = spacious ? 7 : 6;
+  const stageLines = spacious ? STAGES_SPACIOUS : STAGES;
+  const samplesLines = spacious ? 9 : 6;
   const top = sideBySide
     ? Math.max(stageLines, samplesLines)
     : stageLines + samplesLines + (spacious ? 1 : 0);

@@ -4,6 +4,7 @@
 // restores the terminal, then stops the watches, the sampler and whatever the opener started.
 
 import { render } from "ink";
+import type { StageParameters } from "../tutorial/stage.ts";
 import { TourApp, type TourEvent, type TourEvents, type TourPort } from "./TourApp.tsx";
 import { makeTheme } from "./theme.ts";
 
@@ -30,6 +31,8 @@ export interface InteractiveOptions {
   window: number;
   rate: number;
   hasIstioctl: boolean;
+  parameters?: StageParameters;
+  takeOver?: boolean;
 }
 
 /** Exit codes of the ways out: q is a normal end; Ctrl-C and signals are interruptions. */
@@ -79,6 +82,8 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
       rate={options.rate}
       hasIstioctl={options.hasIstioctl}
       onExit={finish}
+      {...(options.parameters ? { parameters: options.parameters } : {})}
+      {...(options.takeOver ? { takeOver: true } : {})}
     />
   );
   const instance = render(app(), {

@@ -2,9 +2,10 @@
 // from its events), the last message, and the log of finished lines. The cluster's state is not
 // here: it lives in the Snapshot, and stage states are always derived from it.
 
+import { ForeignObjectError } from "../cluster/errors.ts";
 import type { RunEvent } from "../engine/runner.ts";
 import { STAGE_IDS, stageById } from "../tutorial/lessons.ts";
-import type { InjectMethod, StageId } from "../tutorial/stage.ts";
+import type { InjectMethod, StageId, StageParameters } from "../tutorial/stage.ts";
 import type { StageDisplay, Tone } from "./theme.ts";
 
 export type Panel = "detail" | "yaml" | "help";
@@ -31,6 +32,21 @@ export interface Message {
   outcome?: boolean;
 }
 
+/** A question the screen is asking, in place of the detail's last lines. */
+export type Choice =
+  | { kind: "inject" }
+  /** The stage's own choice (the canary's weights, the delay). */
+  | { kind: "stage"; stage: StageId }
+  /** An object the stage would write exists and was not made by the tour: replace it, or leave it? */
+  | { kind: "take-over"; stage: StageId; object: string; owner: string };
+
+/** What the person last asked to run, so a take-over runs the same thing again. */
+export interface Request {
+  id: StageId;
+  inject?: InjectMethod;
+  parameters?: StageParameters;
+}
+
 export interface UiState {
   selected: StageId;
   /** Until someone moves the cursor, it follows where the tour stands. */
@@ -40,8 +56,10 @@ export interface UiState {
   running: Running | null;
   /** The stage whose changes the cluster refused, and what it said. */
   applyError: { id: StageId; message: string } | null;
-  /** Open while the person picks how to inject. */
+  /** Open while the person picks how to inject, a stage's option, or whether to take an object over. */
   choosing: boolean;
+  choice: Choice | null;
+  request: Request | null;
   inject: InjectMethod;
   message: Message | null;
   log: LogLine[];
@@ -54,9 +72,9 @@ export type UiAction =
   | { type: "toggle"; panel: Exclude<Panel, "detail"> }
   | { type: "close" }
   | { type: "scroll"; by: number; max: number }
-  | { type: "choose"; open: boolean }
+  | { type: "choose"; choice: Choice | null }
   /** The person asked for a stage; the runner's "started" follows once it applies. */
-  | { type: "requested"; id: StageId; inject?: InjectMethod }
+  | { type: "requested"; id: StageId; inject?: InjectMethod; parameters?: StageParameters }
   | { type: "event"; event: RunEvent }
   | { type: "message"; text: string; tone?: Tone }
   | { type: "log"; lines: string[]; tone?: Tone; mark?: LogLine["mark"] };
@@ -70,6 +88,8 @@ export function initialUiState(selected: StageId = STAGE_IDS[0]!): UiState {
     running: null,
     applyError: null,
     choosing: false,
+    choice: null,
+    request: null,
     inject: "label",
     message: null,
     log: [],
@@ -92,20 +112,26 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case "toggle":
       return { ...state, panel: state.panel === action.panel ? "detail" : action.panel, yamlScroll: 0 };
     case "close":
-      return { ...state, panel: "detail", choosing: false };
+      return { ...state, panel: "detail", choosing: false, choice: null };
     case "scroll":
       return {
         ...state,
         yamlScroll: Math.min(Math.max(0, action.max), Math.max(0, state.yamlScroll + action.by)),
       };
     case "choose":
-      return { ...state, choosing: action.open, panel: "detail" };
+      return { ...state, choosing: action.choice !== null, choice: action.choice, panel: "detail" };
     case "requested":
       return {
         ...state,
         running: { id: action.id, phase: "applying" },
         applyError: null,
         choosing: false,
+        choice: null,
+        request: {
+          id: action.id,
+          ...(action.inject ? { inject: action.inject } : {}),
+          ...(action.parameters ? { parameters: action.parameters } : {}),
+        },
         inject: action.inject ?? state.inject,
         selected: action.id,
         followTour: true,
@@ -144,9 +170,11 @@ function reduceRunEvent(state: UiState, event: RunEvent): UiState {
       if (event.by === "already") return state;
       const next = ran(state, event.stage);
       const logged = appendLog(next, [`Stage ${event.number} done: ${event.check.detail}`], "ok", "done");
+      // The stage just run stays selected, so its outcome and what it means stay on screen until n.
       return event.by === "run"
         ? {
             ...logged,
+            followTour: logged.selected === event.stage ? false : logged.followTour,
             message: {
               text: `Stage ${event.number} done: ${event.check.detail}.`,
               tone: "ok",
@@ -158,8 +186,23 @@ function reduceRunEvent(state: UiState, event: RunEvent): UiState {
     case "failed": {
       const next = ran(state, event.stage);
       if (event.why === "apply") {
+        // Someone else's object: the screen asks whether to replace it, instead of only failing.
+        const foreign = event.error instanceof ForeignObjectError ? event.error.object : null;
+        const asked: Partial<UiState> = foreign
+          ? {
+              choosing: true,
+              choice: {
+                kind: "take-over",
+                stage: event.stage,
+                object: `${foreign.kind} ${foreign.name}`,
+                owner: foreign.owner,
+              },
+              panel: "detail",
+              selected: event.stage,
+            }
+          : {};
         return appendLog(
-          { ...next, applyError: { id: event.stage, message: event.check.detail } },
+          { ...next, ...asked, applyError: { id: event.stage, message: event.check.detail } },
           [`Stage ${event.number} failed: ${event.check.detail}`],
           "bad",
           "failed",

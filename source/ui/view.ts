@@ -11,7 +11,7 @@ import { headerLines } from "./view/header.ts";
 import { seg, type TourView, type ViewInput } from "./view/lines.ts";
 import { podTable } from "./view/pods.ts";
 import { samplesLines } from "./view/samples.ts";
-import { stageLines } from "./view/stages.ts";
+import { stageLines, stageWindow } from "./view/stages.ts";
 
 export { yamlLength } from "./view/detail.ts";
 export type {
@@ -30,11 +30,13 @@ export function tourView(input: ViewInput): TourView {
   const pods = snapshot ? podRows(snapshot) : [];
   const layout = computeLayout(size, pods.length);
   const stages = stageLines(input, layout.leftWidth);
+  const window = stageWindow(stages, layout.stageLines, layout.leftWidth, theme.ascii);
   return {
     layout,
     header: headerLines(input, layout.width),
     stages,
-    stagesTitle: layout.spacious ? "Stages" : null,
+    stagesTitle: window.title,
+    stageWindow: window.rows,
     pods: podTable(pods, snapshot, layout.podRows, layout.width, theme),
     samples: snapshot
       ? samplesLines(input, snapshot, layout.rightWidth, layout.samplesLines)

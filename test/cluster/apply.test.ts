@@ -9,7 +9,7 @@ import {
   labelNamespace,
   restartDeployments,
 } from "../../source/cluster/apply.ts";
-import { ClusterError } from "../../source/cluster/errors.ts";
+import { ClusterError, ForeignObjectError } from "../../source/cluster/errors.ts";
 import { manifestPath } from "../../source/cluster/manifests.ts";
 import type { KubeObject } from "../../source/model/kube.ts";
 import { clusterTestbed, freshNamespace } from "./helpers.ts";
@@ -106,7 +106,7 @@ describe("applyManifest", () => {
     }
   });
 
-  test("takes over fields another client set (force), like --force-conflicts", async () => {
+  test("stops before an object it did not make, naming it and its owner; with takeOver, takes it and marks it", async () => {
     const namespace = freshNamespace();
     const cluster = tourIn(namespace);
     await labelNamespace(cluster, namespace, {});
@@ -123,15 +123,98 @@ describe("applyManifest", () => {
         .code,
       0,
     );
-    await applyManifest(cluster, "bookinfo.yaml", { namespace, networkingVersion: "v1" });
-    const details = await get<{ spec: { replicas: number } } & KubeObject>(
+    const applied: string[] = [];
+    const refused = await applyManifest(cluster, "bookinfo.yaml", {
+      namespace,
+      networkingVersion: "v1",
+      onApplied: (line) => applied.push(line),
+    }).catch((error: unknown) => error);
+    assert.ok(refused instanceof ForeignObjectError, String(refused));
+    assert.equal(
+      refused.message,
+      `Deployment details-v1 in namespace ${namespace} exists and was not made by the tour (it is someone's), so it was left as it is and the stage stopped there; to replace it, run again with --take-over (the tour then marks it taken over, and reset leaves it in place)`,
+    );
+    assert.deepEqual(applied, BOOKINFO_LINES.slice(0, 2), "what came before it was applied, nothing after");
+    const untouched = await get<{ spec: { replicas: number } } & KubeObject>(
       "-n",
       namespace,
       "get",
       "deployment",
       "details-v1",
     );
-    assert.equal(details.spec.replicas, 1);
+    assert.equal(untouched.spec.replicas, 2);
+    assert.ok(
+      !managers(untouched).some((m) => m.startsWith("kubectl-bookinfo/")),
+      managers(untouched).join(),
+    );
+
+    const lines = await applyManifest(cluster, "bookinfo.yaml", {
+      namespace,
+      networkingVersion: "v1",
+      takeOver: true,
+    });
+    assert.equal(lines[2], "deployment.apps/details-v1 serverside-applied (taken over from someone)");
+    const taken = await get<{ spec: { replicas: number } } & KubeObject>(
+      "-n",
+      namespace,
+      "get",
+      "deployment",
+      "details-v1",
+    );
+    assert.equal(taken.spec.replicas, 1);
+    assert.equal(taken.metadata.annotations?.["kubectl-bookinfo/taken-over-from"], "someone");
+    // Applying again keeps the mark: it is still someone's object that the tour took.
+    await applyManifest(cluster, "bookinfo.yaml", { namespace, networkingVersion: "v1" });
+    const again = await get<KubeObject>("-n", namespace, "get", "deployment", "details-v1");
+    assert.equal(again.metadata.annotations?.["kubectl-bookinfo/taken-over-from"], "someone");
+  });
+
+  test("an object someone else made that already says what ours would is left to them, unchanged", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    assert.equal(
+      (await bed.kubectl("-n", namespace, "apply", "-f", manifestPath("destination-rule-all.yaml"))).code,
+      0,
+    );
+    const lines = await applyManifest(cluster, "destination-rule-all.yaml", {
+      namespace,
+      networkingVersion: "v1",
+    });
+    assert.deepEqual(lines, [
+      "destinationrule.networking.istio.io/productpage unchanged (kubectl-client-side-apply's, left as it is)",
+      "destinationrule.networking.istio.io/reviews unchanged (kubectl-client-side-apply's, left as it is)",
+      "destinationrule.networking.istio.io/ratings unchanged (kubectl-client-side-apply's, left as it is)",
+      "destinationrule.networking.istio.io/details unchanged (kubectl-client-side-apply's, left as it is)",
+    ]);
+    const reviews = await get<KubeObject>("-n", namespace, "get", "destinationrule", "reviews");
+    assert.equal(reviews.metadata.labels?.["app.kubernetes.io/managed-by"], undefined);
+  });
+
+  test("edits the objects before sending them (the person's weights)", async () => {
+    const namespace = freshNamespace();
+    const cluster = tourIn(namespace);
+    await labelNamespace(cluster, namespace, {});
+    await applyManifest(cluster, "virtual-service-reviews-50-v3.yaml", {
+      namespace,
+      networkingVersion: "v1",
+      edit: (object) => {
+        const copy = structuredClone(object);
+        (copy.spec as { http: { route: { weight: number }[] }[] }).http[0]!.route[0]!.weight = 90;
+        return copy;
+      },
+    });
+    const reviews = await get<{ spec: { http: { route: { weight: number }[] }[] } } & KubeObject>(
+      "-n",
+      namespace,
+      "get",
+      "virtualservice",
+      "reviews",
+    );
+    assert.deepEqual(
+      reviews.spec.http[0]!.route.map((r) => r.weight),
+      [90, 50],
+    );
   });
 });
 

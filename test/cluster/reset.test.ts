@@ -97,6 +97,9 @@ test("reset leaves an injection label the user set, and objects applied by hand"
     "destinationrule.networking.istio.io/productpage deleted",
     "destinationrule.networking.istio.io/ratings deleted",
     "destinationrule.networking.istio.io/reviews deleted",
+    // What it leaves of its own kinds and names, it says.
+    "virtualservice.networking.istio.io/bookinfo left as it is (kubectl-client-side-apply's, not made by the tour)",
+    "gateway.networking.istio.io/bookinfo-gateway left as it is (kubectl-client-side-apply's, not made by the tour)",
   ]);
   assert.deepEqual(await names(namespace, "gateways,virtualservices"), [
     "gateway.networking.istio.io/bookinfo-gateway",
@@ -104,6 +107,30 @@ test("reset leaves an injection label the user set, and objects applied by hand"
   ]);
   const labels = JSON.parse(await ok("get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}"));
   assert.equal(labels["istio-injection"], "enabled");
+});
+
+test("reset leaves an object the tour took over, and says whose it was", async () => {
+  const namespace = freshNamespace();
+  await ok("create", "namespace", namespace);
+  await ok("-n", namespace, "apply", "-f", manifestPath("virtual-service-reviews-v3.yaml"));
+  const cluster = bed.tourIn(namespace);
+  await assert.rejects(
+    applyManifest(cluster, "virtual-service-all-v1.yaml", { namespace, networkingVersion: "v1" }),
+    /VirtualService reviews in namespace .* exists and was not made by the tour \(it is kubectl-client-side-apply's\)/,
+  );
+  await applyManifest(cluster, "virtual-service-all-v1.yaml", {
+    namespace,
+    networkingVersion: "v1",
+    takeOver: true,
+  });
+  const lines = await resetNamespace(cluster, namespace);
+  assert.deepEqual(lines, [
+    "virtualservice.networking.istio.io/details deleted",
+    "virtualservice.networking.istio.io/productpage deleted",
+    "virtualservice.networking.istio.io/ratings deleted",
+    "virtualservice.networking.istio.io/reviews left as it is (the tour took it over from kubectl-client-side-apply; it did not make it)",
+  ]);
+  assert.deepEqual(await names(namespace, "virtualservices"), ["virtualservice.networking.istio.io/reviews"]);
 });
 
 test("a label both the user and the tour set stays: the user still owns it", async () => {

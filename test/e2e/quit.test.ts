@@ -19,7 +19,7 @@ describe("quitting the tour", () => {
     const again = async () => {
       await tmux.type(`clear; ${tour}; echo EXIT:$?`);
       await tmux.waitFor((s) => exits(s).length === 0);
-      await tmux.waitFor(/refused ×\d+/);
+      await tmux.waitFor(/refused×\d+/);
     };
 
     await tmux.type(`${tour}; echo EXIT:$?`);

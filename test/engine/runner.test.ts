@@ -50,8 +50,8 @@ class ScriptedCluster implements RunnerPort {
     };
   }
 
-  async burst(count: number): Promise<void> {
-    this.calls.push(["burst", count]);
+  async burst(count: number, streams?: string[]): Promise<void> {
+    this.calls.push(["burst", count, streams]);
   }
 }
 
@@ -111,11 +111,40 @@ describe("the tour runner", () => {
     assert.equal(runner.running, null);
   });
 
-  test("a stage judged by traffic takes its samples as soon as it applied", async () => {
+  test("a stage judged by traffic takes its samples once the watches show its routing change", async () => {
     const cluster = new ScriptedCluster(snapshot());
-    const runner = new TourRunner(cluster, { timeoutMs: () => 50 });
+    const runner = new TourRunner(cluster, { timeoutMs: () => 300 });
+    cluster.onAction = async (name, arg) => {
+      // The watch shows the change a moment after the write, as a real one does.
+      if (arg === "virtual-service-all-v1.yaml")
+        setTimeout(() => cluster.set({ ...cluster.snapshot(), routingChangedAt: Date.now() }), 20);
+      return [`${name} ${String(arg)}`];
+    };
+    const started = Date.now();
+    const bursts: number[] = [];
+    const burst = cluster.burst.bind(cluster);
+    cluster.burst = async (count, streams) => {
+      bursts.push(Date.now() - started);
+      return burst(count, streams);
+    };
     await runner.run("route-v1");
-    assert.deepEqual(cluster.calls.at(-1), ["burst", 10]);
+    assert.deepEqual(cluster.calls.at(-1), ["burst", 10, undefined]);
+    assert.ok(bursts[0]! >= 20 && bursts[0]! < 250, `burst after ${bursts[0]} ms`);
+  });
+
+  test("a routing stage's samples come from both streams; without a routing change it bursts after 1 s", async () => {
+    const cluster = new ScriptedCluster(snapshot());
+    const runner = new TourRunner(cluster, { timeoutMs: () => 1_300 });
+    const started = Date.now();
+    let burstAt = 0;
+    const burst = cluster.burst.bind(cluster);
+    cluster.burst = async (count, streams) => {
+      burstAt = Date.now() - started;
+      return burst(count, streams);
+    };
+    await runner.run("route-jason");
+    assert.deepEqual(cluster.calls.at(-1), ["burst", 10, ["anonymous", "jason"]]);
+    assert.ok(burstAt >= 1_000, `burst after ${burstAt} ms`);
   });
 
   test("a stage already done is reported as such and not applied again (unless asked)", async () => {
@@ -281,5 +310,23 @@ describe("the tour runner", () => {
     cluster.set(snapshot());
     cluster.set(snapshot({ namespaceObject: labelled() }));
     assert.deepEqual(events, ["done inject by cluster"]);
+  });
+
+  test("watch says nothing of the states a run passes through while it writes", async () => {
+    const start = snapshot({ namespaceObject: labelled() });
+    const cluster = new ScriptedCluster(start);
+    const runner = new TourRunner(cluster, { timeoutMs: () => 50 });
+    cluster.onAction = async (name, arg) => {
+      // Between two of its writes, inject looks undone for a moment, then done again.
+      cluster.set(snapshot());
+      cluster.set(start);
+      return [`${name} ${String(arg)}`];
+    };
+    const events = recorder(runner);
+    const stop = runner.watch();
+    await runner.run("deploy");
+    cluster.set(start);
+    stop();
+    assert.ok(!events.includes("done inject by cluster"), events.join());
   });
 });

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { cleanup, render } from "ink-testing-library";
+import { ForeignObjectError } from "../../source/cluster/errors.ts";
 import { TourApp, type TourEvent, type TourPort } from "../../source/ui/TourApp.tsx";
 import { makeTheme } from "../../source/ui/theme.ts";
-import { bookinfo, DEPLOYMENTS, namespace, pod } from "../unit/tutorial/fixtures.ts";
+import { bookinfo, DEPLOYMENTS, manifest, namespace, pod } from "../unit/tutorial/fixtures.ts";
 import {
   deployed,
   exposed,
@@ -109,9 +110,10 @@ describe("the tour screen", () => {
       instance,
       /Stage 1 done: namespace bookinfo labelled istio-injection=enabled/,
     );
-    assert.match(frame, /✓ 1 Enable sidecar injection/);
-    assert.match(frame, /› ○ 2 Deploy Bookinfo/, "the cursor follows the tour");
-    await press(instance, "n", /◐ 2 Deploy Bookinfo/);
+    // The stage just run stays selected, its outcome on screen; n moves on.
+    assert.match(frame, /› ✓ 1 Enable sidecar injection/);
+    assert.match(frame, /Outcome: namespace bookinfo labelled istio-injection=enabled/);
+    await press(instance, "n", /› ◐ 2 Deploy Bookinfo/);
     assert.deepEqual(session.calls.at(-1), ["applyManifest", "bookinfo.yaml"]);
   });
 
@@ -254,3 +256,95 @@ describe("the tour screen", () => {
     assert.doesNotMatch(frame, /[^\x00-\x7f]/);
   });
 });
+
+describe("choices the screen offers", () => {
+  test("someone else's object: the screen says whose it is and offers to replace it or leave it", async () => {
+    const session = new FakeSession(routed());
+    session.onAction = async (name, arg, { takeOver }) => {
+      if (name === "applyManifest" && arg === "virtual-service-all-v1.yaml" && !takeOver) {
+        throw new ForeignObjectError({
+          ref: "virtualservice.networking.istio.io/reviews",
+          kind: "VirtualService",
+          name: "reviews",
+          namespace: "bookinfo",
+          owner: "kubectl-client-side-apply",
+        });
+      }
+      return [];
+    };
+    const { instance } = mount({ session });
+    await ready(instance);
+    const asked = await press(
+      instance,
+      "n",
+      /VirtualService reviews exists and is kubectl-client-side-apply's, not the tour's\./,
+    );
+    assert.match(asked, /Replace it: the tour takes it over/);
+    assert.match(asked, /› Leave it as it is/, "leaving it is what Enter does unless asked otherwise");
+    await press(instance, KEY.up, /› Replace it/);
+    await press(instance, KEY.enter, /◐ 6 Route jason to reviews v2/);
+    assert.deepEqual(session.calls.at(-1), [
+      "applyManifest",
+      "virtual-service-reviews-test-v2.yaml",
+      "take-over",
+    ]);
+    assert.deepEqual(session.calls.at(-2), ["applyManifest", "virtual-service-all-v1.yaml", "take-over"]);
+  });
+
+  test("leaving it changes nothing and says the stage stays undone", async () => {
+    const session = new FakeSession(routed());
+    session.onAction = async (name, arg) => {
+      if (name === "applyManifest" && arg === "virtual-service-all-v1.yaml")
+        throw new ForeignObjectError({
+          ref: "virtualservice.networking.istio.io/reviews",
+          kind: "VirtualService",
+          name: "reviews",
+          namespace: "bookinfo",
+          owner: "Helm",
+        });
+      return [];
+    };
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "n", /is Helm's, not the tour's/);
+    const left = await press(
+      instance,
+      KEY.enter,
+      /Left VirtualService reviews as it is; stage 6 stays undone\./,
+    );
+    assert.doesNotMatch(left, /Replace it/);
+    assert.equal(session.calls.filter((c) => c[2] === "take-over").length, 0);
+  });
+
+  test("Enter on the canary asks for the weights; n takes the docs' 50/50", async () => {
+    const session = new FakeSession(routed());
+    const weights: number[][] = [];
+    session.onAction = async (name, arg, { edit }) => {
+      if (name === "applyManifest" && arg === "virtual-service-reviews-50-v3.yaml") {
+        const reviews = manifest("virtual-service-reviews-50-v3.yaml")[0]!;
+        const written = edit ? edit(reviews) : reviews;
+        weights.push(
+          (written.spec as { http: { route: { weight: number }[] }[] }).http[0]!.route.map((r) => r.weight),
+        );
+      }
+      return [];
+    };
+    const { instance } = mount({ session });
+    await ready(instance);
+    for (let i = 0; i < 3; i++) await press(instance, "j", new RegExp(`› . ${6 + i + 1} `));
+    await press(instance, KEY.enter, /How much of the reviews traffic should go to v3\?/);
+    await press(instance, KEY.up, /› 20 % to v3/);
+    await press(instance, KEY.up, /› 10 % to v3 \(v1 90 \/ v3 10\)/);
+    await press(instance, KEY.enter, /◐ 9 Canary/);
+    await waitFor(() => weights.length === 1);
+    assert.deepEqual(weights, [[90, 10]]);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -19,7 +19,8 @@ describe("layout", () => {
   test("120x36 has room for blank lines between panels and a longer detail", () => {
     const layout = computeLayout({ columns: 120, rows: 36 }, 6);
     assert.equal(layout.spacious, true);
-    assert.ok(layout.detailLines >= 12, String(layout.detailLines));
+    // Two lessons of stages and two findings lines take some of it; the detail keeps ten.
+    assert.ok(layout.detailLines >= 10, String(layout.detailLines));
   });
 
   test("a rollout's twelve pods take what the detail can spare, never all of it", () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, test } from "node:test";
 import { cleanup, render } from "ink-testing-library";
 import { podRows } from "../../source/model/podRows.ts";
 import { formatTable } from "../../source/print/table.ts";
+import { STAGE_ANNOTATION } from "../../source/tutorial/routing/istio.ts";
 import { Footer } from "../../source/ui/components/Footer.tsx";
 import { Header } from "../../source/ui/components/Header.tsx";
 import { PodTable } from "../../source/ui/components/PodTable.tsx";
@@ -18,7 +19,9 @@ import {
   NOW,
   namespace,
   ok,
+  page,
   pod,
+  reviewsVirtualService,
 } from "../unit/tutorial/fixtures.ts";
 import { deployed, exposed, fresh, routed, themed, viewOf } from "./support.tsx";
 
@@ -75,9 +78,9 @@ describe("stage list", () => {
       pods: bookinfo().pods.map((p, i) => (i === 0 ? pod("details-v1", { state: "crashloop" }) : p)),
     });
     const view = viewOf(snap, { ui: { selected: "deploy", running: { id: "gateway", phase: "waiting" } } });
-    const frame = frameOf(<StageList stages={view.stages} title="Stages" width={60} />);
+    const frame = frameOf(<StageList stages={view.stageWindow} title={view.stagesTitle} width={60} />);
     const lines = frame.split("\n");
-    assert.equal(lines[0], "Stages");
+    assert.equal(lines[0], "Lesson 1 of 2: Bookinfo in the mesh");
     assert.match(lines[1]!, /^ {2}✓ 1 Enable sidecar injection/);
     assert.match(lines[2]!, /^› ✗ 2 Deploy Bookinfo/);
     assert.match(lines[3]!, /^ {2}◐ 3 Expose Bookinfo through the ingress gateway/);
@@ -88,7 +91,7 @@ describe("stage list", () => {
   test("draws ASCII marks with --ascii", () => {
     const theme = makeTheme({ ascii: true });
     const view = viewOf(deployed(), { theme, ui: { selected: "gateway" } });
-    const frame = frameOf(<StageList stages={view.stages} title={null} width={60} />, theme);
+    const frame = frameOf(<StageList stages={view.stageWindow} title={null} width={60} />, theme);
     assert.match(frame, /^ {2}\[x\] 1 Enable sidecar injection/m);
     assert.match(frame, /^> \[ \] 3 Expose Bookinfo/m);
     assert.doesNotMatch(frame, /[✓○›]/);
@@ -96,9 +99,21 @@ describe("stage list", () => {
 
   test("cuts long titles to the column instead of wrapping them", () => {
     const view = viewOf(deployed(), { size: { columns: 80, rows: 24 } });
-    const frame = frameOf(<StageList stages={view.stages} title={null} width={view.layout.leftWidth} />);
+    const frame = frameOf(<StageList stages={view.stageWindow} title={null} width={view.layout.leftWidth} />);
     assert.equal(frame.split("\n").length, 5);
     assert.match(frame, /3 Expose Bookinfo through the ingr…/);
+  });
+
+  test("shows the selected stage's lesson; a lesson longer than the list is a window around the selection", () => {
+    const view = viewOf(routed(), { size: { columns: 80, rows: 24 }, ui: { selected: "timeout" } });
+    assert.equal(view.stagesTitle, "2/2 Traffic management");
+    assert.deepEqual(
+      view.stageWindow.map((s) => s.id),
+      ["fault-abort", "canary-50", "canary-100", "timeout", "cleanup"],
+    );
+    const wide = viewOf(routed(), { size: { columns: 120, rows: 36 }, ui: { selected: "route-jason" } });
+    assert.equal(wide.stagesTitle, "Lesson 2 of 2: Traffic management");
+    assert.equal(wide.stageWindow.length, 7, "the whole lesson fits when there is room");
   });
 });
 
@@ -141,33 +156,66 @@ describe("samples panel", () => {
     return frameOf(<SamplesPanel lines={view.samples} width={view.layout.rightWidth} />);
   };
 
-  test("before the gateway: the refusals", () => {
+  test("before the gateway: the refusals, per stream", () => {
     const frame = panel(fresh());
-    assert.match(frame, /Samples · last 12 · 4\/s/);
-    assert.match(frame, /refused ×12/);
-    assert.match(frame, /v1 ░+ +0% +0/);
+    assert.match(frame, /Samples · latest · 4\/s each/);
+    assert.match(frame, /^ +anonymous 12 requests +jason no answers yet/m);
+    assert.match(frame, /^codes +refused×12$/m);
+    assert.match(frame, /^v1 +░+ +0% /m);
   });
 
   test("after the gateway: the three-way mix next to the split the Service gives", () => {
     const frame = panel(exposed());
-    assert.match(frame, /200 ×30/);
-    for (const v of ["v1", "v2", "v3"]) assert.match(frame, new RegExp(`${v} █+░+ +33% +10 +cfg +33%`));
-    assert.match(frame, /p50 20 ms {2}p95 20 ms/);
-    assert.match(frame, /cfg: no reviews VirtualService: spread over the ready pods/);
+    assert.match(frame, /^codes +200×30$/m);
+    for (const v of ["v1", "v2", "v3"]) assert.match(frame, new RegExp(`^${v} +█+░+ +33% cfg 33 `, "m"));
+    assert.match(frame, /^p50\/95 20\/20 ms/m);
+    assert.match(frame, /cfg: no VirtualService for reviews: v1 33%, v2 33%, v3 33%/);
   });
 
   test("after route-v1: v1 100 %, as the VirtualService says", () => {
     const frame = panel(routed());
-    assert.match(frame, /v1 █+ 100% +30 +cfg 100%/);
-    assert.match(frame, /v2 ░+ +0% +0 +cfg +0%/);
-    assert.match(frame, /cfg: VirtualService reviews: v1 100%/);
+    assert.match(frame, /^v1 +█+ 100% cfg100 /m);
+    assert.match(frame, /^v2 +░+ +0% cfg {2}0 /m);
+    assert.match(frame, /cfg: reviews: v1 100%/);
+  });
+
+  test("the streams side by side: jason v2, anonymous v1, and jason's slow pages without reviews", () => {
+    const jasonRule = reviewsVirtualService([
+      {
+        match: [{ headers: { "end-user": { exact: "jason" } } }],
+        route: [{ destination: { host: "reviews", subset: "v2" } }],
+      },
+      { route: [{ destination: { host: "reviews", subset: "v1" } }] },
+    ]);
+    const snap = routed({
+      virtualServices: [...routed().virtualServices.filter((v) => v.metadata.name !== "reviews"), jasonRule],
+      samples: [
+        ...Array.from({ length: 6 }, (_, i) => page("anonymous", NOW + i, { version: "v1", latencyMs: 12 })),
+        ...Array.from({ length: 3 }, (_, i) =>
+          page("jason", NOW + i, { pageErrors: ["reviews"], latencyMs: 6010 }),
+        ),
+      ],
+    });
+    const frame = panel(snap);
+    assert.match(frame, /^ +anonymous 6 requests +jason 3 requests/m);
+    assert.match(frame, /^v1 +█+ 100% cfg100 +░+ +0% cfg {2}0/m);
+    assert.match(frame, /^v2 +░+ +0% cfg {2}0 +░+ +0% cfg100/m);
+    assert.match(frame, /^no rev +░+ +0% cfg {2}0 +█+ 100% cfg {2}0/m);
+    assert.match(frame, /^p50\/95 12\/12 ms +6\.0\/6\.0 s/m);
+    assert.match(frame, /cfg anonymous: reviews rule 2: v1 100%/);
+    assert.match(frame, /cfg jason: reviews rule 1 \(end-user exact jason\): v2 100%$/m);
   });
 
   test("counts codes and error kinds apart", () => {
     const frame = panel(
       exposed({ samples: [ok("v1"), failed(503), failed(404), failed("timeout"), failed("refused")] }),
     );
-    assert.match(frame, /200 ×1 {2}404 ×1 {2}503 ×1 {2}refused ×1 {2}timeout ×1/);
+    // The column holds what fits; the figures behind it are all there.
+    assert.match(frame, /^codes +200×1 404×1 503×1 refuse…$/m);
+    const view = viewOf(
+      exposed({ samples: [ok("v1"), failed(503), failed(404), failed("timeout"), failed("refused")] }),
+    );
+    assert.ok(view.samples.length > 0);
   });
 
   test("counts from the last routing change, so the split shows what the routing does now", () => {
@@ -177,8 +225,17 @@ describe("samples panel", () => {
     }));
     const now = Array.from({ length: 8 }, () => ok("v1"));
     const frame = panel(routed({ samples: [...old, ...now] }), { configChangedAt: NOW - 1_000 });
-    assert.match(frame, /last 8 since the routing changed/);
-    assert.match(frame, /v1 █+ 100% +8/);
+    assert.match(frame, /since the routing changed/);
+    assert.match(frame, /anonymous 8 requests/);
+    assert.match(frame, /^v1 +█+ 100% /m);
+  });
+
+  test("on 80 columns the codes follow each stream's name, and every line fits", () => {
+    const view = viewOf(exposed(), { size: { columns: 80, rows: 24 } });
+    const frame = frameOf(<SamplesPanel lines={view.samples} width={view.layout.rightWidth} />);
+    assert.match(frame, /^ +anon 200×30 /m);
+    for (const line of frame.split("\n")) assert.ok([...line].length <= view.layout.rightWidth, line);
+    assert.equal(frame.split("\n").length, view.layout.samplesLines);
   });
 
   test("without an address there is nothing to sample", () => {
@@ -279,7 +336,11 @@ describe("footer", () => {
   });
 
   test("says so when every stage is done, and when Istio is missing", () => {
-    assert.match(frameOf(<Footer {...footerOf(routed())} />), /All 5 stages are done\./);
+    assert.match(
+      frameOf(<Footer {...footerOf(routed())} />),
+      /Press n to run stage 6: Route jason to reviews v2/,
+    );
+    assert.match(frameOf(<Footer {...footerOf(cleanedUp())} />), /All 12 stages are done\./);
     const noIstio = fresh({ istio: { installed: false, version: null, networkingVersion: null } });
     assert.match(frameOf(<Footer {...footerOf(noIstio)} />), /Istio is not installed on this cluster/);
   });
@@ -289,6 +350,21 @@ describe("footer", () => {
     return { message: view.message, keys: view.footer };
   };
 });
+
+/** The end of the traffic-management lesson: all-v1 with cleanup's mark, v1 pages on both streams. */
+function cleanedUp() {
+  const base = routed();
+  return routed({
+    virtualServices: base.virtualServices.map((vs) =>
+      vs.metadata.name === "reviews"
+        ? { ...vs, metadata: { ...vs.metadata, annotations: { [STAGE_ANNOTATION]: "cleanup" } } }
+        : vs,
+    ),
+    samples: ["anonymous", "jason"].flatMap((stream) =>
+      Array.from({ length: 6 }, (_, i) => page(stream, NOW + i, { version: "v1" })),
+    ),
+  });
+}
 
 test("the namespace helper is what the stages read", () => {
   assert.equal(namespace({ a: "b" }).metadata.labels?.a, "b");

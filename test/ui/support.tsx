@@ -6,6 +6,7 @@ import type { render } from "ink-testing-library";
 import type { ReactElement } from "react";
 import { analyze } from "../../source/analysis/analyze.ts";
 import type { SidecarRestart } from "../../source/engine/tourSession.ts";
+import type { KubeObject } from "../../source/model/kube.ts";
 import type { Snapshot } from "../../source/model/snapshot.ts";
 import { stageChecks } from "../../source/tutorial/lessons.ts";
 import type { ClusterActions } from "../../source/tutorial/stage.ts";
@@ -165,7 +166,11 @@ export class FakeSession implements TourPort {
   #snapshot: Snapshot;
   #listeners = new Set<(s: Snapshot) => void>();
   /** What each cluster action does; by default it resolves at once having changed nothing. */
-  onAction: (name: keyof ClusterActions, arg: unknown) => Promise<string[]> = async () => [];
+  onAction: (
+    name: keyof ClusterActions,
+    arg: unknown,
+    extra: { takeOver: boolean; edit?: (object: KubeObject) => KubeObject },
+  ) => Promise<string[]> = async () => [];
   /** What the restart key finds. */
   restartResult: SidecarRestart = { kind: "restarted", lines: ["deployment.apps/details-v1 restarted"] };
 
@@ -187,12 +192,16 @@ export class FakeSession implements TourPort {
     return () => this.#listeners.delete(listener);
   }
 
-  actions(progress: { onApplied: (line: string) => void }): ClusterActions {
+  actions(progress: { onApplied: (line: string) => void; takeOver?: boolean }): ClusterActions {
+    const takeOver = progress.takeOver === true;
     const act =
       (name: keyof ClusterActions) =>
-      async (arg: unknown): Promise<string[]> => {
-        this.calls.push([name, arg]);
-        const lines = await this.onAction(name, arg);
+      async (arg: unknown, edit?: unknown): Promise<string[]> => {
+        this.calls.push(takeOver ? [name, arg, "take-over"] : [name, arg]);
+        const lines = await this.onAction(name, arg, {
+          takeOver,
+          ...(typeof edit === "function" ? { edit: edit as (object: KubeObject) => KubeObject } : {}),
+        });
         for (const line of lines) progress.onApplied(line);
         return lines;
       };

@@ -10,6 +10,8 @@ import { pageOwner } from "../../model/servedBy.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { BOOKINFO_APPS, listNames, SAMPLES } from "../bookinfo.ts";
 import { fix } from "../fix.ts";
+import { dialectFor, ISTIO } from "../routing/istio.ts";
+import { routingPosition, stepStanding } from "../routing/sequence.ts";
 import type { Stage, StageCheck, StageContext } from "../stage.ts";
 
 /** How many recent pages (that showed a version) must all be v1. */
@@ -22,23 +24,20 @@ export const routeV1: Stage = {
     "A DestinationRule names the versions of a service (subsets, picked by the pods' version label); a VirtualService " +
     "then routes requests to one of them. Sending every service to v1 makes the page stop changing: no stars, every time. " +
     "The subsets must exist before the routes that use them, or those calls fail with 503.",
-  commands(snapshot) {
-    const ns = snapshot.namespace;
-    return [
-      `kubectl -n ${ns} apply -f ${SAMPLES.destinationRules}`,
-      `kubectl -n ${ns} apply -f ${SAMPLES.virtualServicesV1}`,
-      `kubectl -n ${ns} get destinationrules,virtualservices`,
-    ];
-  },
-  manifests: ["destination-rule-all.yaml", "virtual-service-all-v1.yaml"],
+  commands: (snapshot) => dialectFor(snapshot).commands("route-v1", snapshot),
+  manifests: ISTIO.files("route-v1"),
   timeoutMs: 60_000,
   // The pages after the change are what shows it worked.
   evidence: { samples: 10 },
-  check: checkRouteV1,
+  check(snapshot) {
+    // The traffic-management lesson replaces these rules stage by stage: moving on is not undoing.
+    if (stepStanding("route-v1", snapshot) === "passed")
+      return { state: "done", detail: `passed (the routing is at ${routingPosition(snapshot)} now)` };
+    return checkRouteV1(snapshot);
+  },
   async apply(context: StageContext) {
-    // Subsets first: a route to a subset that does not exist yet fails until it does.
-    await context.actions.applyManifest("destination-rule-all.yaml");
-    await context.actions.applyManifest("virtual-service-all-v1.yaml");
+    for (const file of dialectFor(context.snapshot()).files("route-v1"))
+      await context.actions.applyManifest(file);
   },
 };
 

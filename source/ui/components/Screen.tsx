@@ -1,13 +1,15 @@
 import { Box, Text } from "ink";
-import { useTourActions, useTourState } from "../context.ts";
+import { stageById } from "../../tutorial/lessons.ts";
+import { type InjectChoice, useTourActions, useTourState } from "../context.ts";
 import { MIN_COLUMNS, MIN_ROWS } from "../layout.ts";
+import type { UiState } from "../uiState.ts";
 import { Footer } from "./Footer.tsx";
 import { Header } from "./Header.tsx";
 import { Lines } from "./LineView.tsx";
 import { LogLines } from "./LogLines.tsx";
 import { PodTable } from "./PodTable.tsx";
 import { SamplesPanel } from "./SamplesPanel.tsx";
-import { StageDetail } from "./StageDetail.tsx";
+import { type OpenChoice, StageDetail } from "./StageDetail.tsx";
 import { StageList } from "./StageList.tsx";
 
 /** Finished lines above; below them the live region, laid out to the line by the view. */
@@ -27,7 +29,7 @@ export function Screen() {
       </Box>
     );
   }
-  const stages = <StageList stages={view.stages} title={view.stagesTitle} width={layout.leftWidth} />;
+  const stages = <StageList stages={view.stageWindow} title={view.stagesTitle} width={layout.leftWidth} />;
   const samples = <SamplesPanel lines={view.samples} width={layout.rightWidth} />;
   return (
     <Box flexDirection="column">
@@ -54,13 +56,47 @@ export function Screen() {
         {gap}
         <PodTable table={view.pods} />
         {gap}
-        <StageDetail
-          lines={view.detail}
-          choices={ui.choosing ? injectChoices : undefined}
-          onChoose={(method) => actions.run("inject", method)}
-        />
+        <StageDetail lines={view.detail} choice={openChoice(ui, injectChoices, actions.choose)} />
         <Footer message={view.message} keys={view.footer} />
       </Box>
     </Box>
   );
+}
+
+/** The question the screen is asking, as a list to pick from. */
+function openChoice(
+  ui: UiState,
+  injectChoices: InjectChoice[],
+  choose: (key: string) => void,
+): OpenChoice | null {
+  const choice = ui.choosing ? ui.choice : null;
+  if (!choice) return null;
+  switch (choice.kind) {
+    case "inject":
+      return {
+        prompt: "How should Istio's proxy get into the pods?",
+        items: injectChoices.map((c) => ({ key: c.method, label: c.label })),
+        onChoose: choose,
+      };
+    case "stage": {
+      const offered = stageById(choice.stage).choice;
+      if (!offered) return null;
+      return {
+        prompt: offered.prompt,
+        items: offered.options.map((option, i) => ({ key: String(i), label: option.label })),
+        initial: offered.default,
+        onChoose: choose,
+      };
+    }
+    case "take-over":
+      return {
+        prompt: `${choice.object} exists and is ${choice.owner}'s, not the tour's.`,
+        items: [
+          { key: "replace", label: "Replace it: the tour takes it over (reset will leave it in place)" },
+          { key: "leave", label: "Leave it as it is: the stage stays undone" },
+        ],
+        initial: 1,
+        onChoose: choose,
+      };
+  }
 }

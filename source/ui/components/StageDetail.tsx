@@ -1,27 +1,24 @@
 import { Box } from "ink";
-import type { InjectMethod } from "../../tutorial/stage.ts";
-import type { InjectChoice as Choice } from "../context.ts";
 import type { Line } from "../view.ts";
-import { InjectChoice } from "./InjectChoice.tsx";
+import { type ChoiceItem, ChoiceList } from "./ChoiceList.tsx";
 import { Lines } from "./LineView.tsx";
+
+export interface OpenChoice {
+  prompt: string;
+  items: ChoiceItem[];
+  initial?: number;
+  onChoose: (key: string) => void;
+}
 
 /**
  * The selected stage: what it does and why, the commands to do it by hand, its outcome, and on
- * failure the cause and the fix; or its YAML, or the keys, or the inject choice.
+ * failure the cause and the fix; or its YAML, or the keys, or a choice to make.
  */
-export function StageDetail({
-  lines,
-  choices,
-  onChoose,
-}: {
-  lines: Line[];
-  choices?: Choice[];
-  onChoose?: (method: InjectMethod) => void;
-}) {
+export function StageDetail({ lines, choice }: { lines: Line[]; choice?: OpenChoice | null }) {
   return (
     <Box flexDirection="column">
       <Lines lines={lines} />
-      {choices && onChoose ? <InjectChoice choices={choices} onChoose={onChoose} /> : null}
+      {choice ? <ChoiceList {...choice} /> : null}
     </Box>
   );
 }

@@ -3,7 +3,7 @@ import { useTheme } from "../context.ts";
 import { STAGE_TONES, toneProps } from "../theme.ts";
 import type { StageLine } from "../view.ts";
 
-/** The five stages with their marks; the selected one is pointed at and bold. */
+/** The selected stage's lesson, titled, with its stages' marks; the selected one is pointed at and bold. */
 export function StageList({
   stages,
   title,
@@ -16,7 +16,11 @@ export function StageList({
   const theme = useTheme();
   return (
     <Box flexDirection="column" width={width}>
-      {title ? <Text bold>{title}</Text> : null}
+      {title ? (
+        <Text bold wrap="truncate-end">
+          {title}
+        </Text>
+      ) : null}
       {stages.map((stage) => {
         const [pointer, ...rest] = splitMark(stage.text, stage.mark);
         return (

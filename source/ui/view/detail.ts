@@ -61,9 +61,14 @@ export function detailLines(input: ViewInput, stages: StageLine[], width: number
       );
     }
   }
+  const next = checks.find((r) => r.check.state !== "done")?.stage.id ?? null;
   if (check.fix && check.state !== "done") {
-    const next = checks.find((r) => r.check.state !== "done")?.stage.id ?? null;
     blocks.push(prose(`Fix: ${fixForTour(check.fix, { next })}`, width, "warn", 2));
+  }
+  // What the measurement means (why jason waits 6 s) is the lesson itself: it comes before "Why".
+  if (check.explain) blocks.push(prose(check.explain, width, "plain", 2));
+  if (check.offer && check.state === "done") {
+    blocks.push(prose(`Try: ${fixForTour(check.offer, { next })}`, width, "accent", 3));
   }
   blocks.push(prose(`Why: ${stage.why}`, width, "dim", 4));
   const commands = stage.commands(snapshot);

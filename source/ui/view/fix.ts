@@ -39,6 +39,8 @@ function phrase(step: FixStep): string {
       return `ask ${step.who} to run ${step.command}`;
     case "restart-tour":
       return `start the tour again with ${step.flag}`;
+    case "rerun":
+      return `select stage ${stageNumber(step.stage)}, press Enter and choose ${step.option} (${stepCommand(step)})`;
     default:
       return stepCommand(step);
   }

@@ -43,13 +43,10 @@ export function messageLine(input: ViewInput, stages: StageLine[], width: number
   }
   const done = ui.message ? [seg(`${ui.message.text} `, ui.message.tone)] : [];
   const next = stages.find((s) => s.display !== "done");
+  // The last outcome is in the detail and the log; that the tour is over comes first.
   if (!next)
     return fit(
-      [
-        ...done,
-        seg(`All ${STAGES.length} stages are done. `, "ok"),
-        seg("s sends 100 requests; q quits.", "dim"),
-      ],
+      [seg(`All ${STAGES.length} stages are done. `, "ok"), seg("s sends 100 requests; q quits.", "dim")],
       width,
       theme,
     );

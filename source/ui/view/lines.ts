@@ -40,8 +40,11 @@ export interface PodTableView {
 export interface TourView {
   layout: Layout;
   header: Line[];
+  /** Every stage of every lesson (what the detail and the message read). */
   stages: StageLine[];
+  /** The title of the lesson the list shows, and the rows of it that fit. */
   stagesTitle: string | null;
+  stageWindow: StageLine[];
   pods: PodTableView;
   samples: Line[];
   /** The mesh analysis's lines. */

@@ -1,6 +1,6 @@
 // The stage list: each stage with its mark, the selected one pointed at.
 
-import { STAGES, type StageResult } from "../../tutorial/lessons.ts";
+import { LESSONS, lessonOf, STAGES, type StageResult } from "../../tutorial/lessons.ts";
 import type { StageId } from "../../tutorial/stage.ts";
 import { truncate } from "../text.ts";
 import type { StageDisplay } from "../theme.ts";
@@ -38,4 +38,32 @@ export function stageLines(input: ViewInput, width: number): StageLine[] {
       text: truncate(`${pointer} ${mark} ${index + 1} ${stage.title}`, width, theme.ascii),
     };
   });
+}
+
+/**
+ * The lesson of the selected stage, titled, and as many of its stages as fit in `rows`, the
+ * selected one in view with the one before it when possible.
+ */
+export function stageWindow(
+  stages: StageLine[],
+  rows: number,
+  width: number,
+  ascii: boolean,
+): { title: string | null; rows: StageLine[] } {
+  const selected = stages.find((s) => s.selected) ?? stages[0]!;
+  const lesson = lessonOf(selected.id);
+  const ids = new Set(lesson.stages.map((s) => s.id));
+  const own = stages.filter((s) => ids.has(s.id));
+  const index = LESSONS.indexOf(lesson) + 1;
+  const title =
+    LESSONS.length === 1
+      ? lesson.title
+      : width >= 40
+        ? `Lesson ${index} of ${LESSONS.length}: ${lesson.title}`
+        : `${index}/${LESSONS.length} ${lesson.title}`;
+  const room = Math.max(1, rows - 1);
+  if (own.length <= room) return { title: truncate(title, width, ascii), rows: own };
+  const at = own.indexOf(selected);
+  const start = Math.min(Math.max(0, at - 1), own.length - room);
+  return { title: truncate(title, width, ascii), rows: own.slice(start, start + room) };
 }

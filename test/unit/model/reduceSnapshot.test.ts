@@ -183,17 +183,65 @@ describe("reduceSnapshot", () => {
   });
 
   test("samples are appended in order and bounded to the latest MAX_SAMPLES", () => {
-    assert.equal(MAX_SAMPLES, 200);
+    assert.equal(MAX_SAMPLES, 600);
     let s = snapshot();
-    for (let i = 0; i < 150; i++) s = reduceSnapshot(s, { kind: "sample", sample: sample(i) });
-    assert.equal(s.samples.length, 150);
+    for (let i = 0; i < 450; i++) s = reduceSnapshot(s, { kind: "sample", sample: sample(i) });
+    assert.equal(s.samples.length, 450);
     s = reduceAll(
       s,
-      Array.from({ length: 450 }, (_, i) => ({ kind: "sample" as const, sample: sample(150 + i) })),
+      Array.from({ length: 1350 }, (_, i) => ({ kind: "sample" as const, sample: sample(450 + i) })),
     );
-    assert.equal(s.samples.length, 200);
-    assert.equal(s.samples[0]!.at, 400);
-    assert.equal(s.samples.at(-1)!.at, 599);
+    assert.equal(s.samples.length, 600);
+    assert.equal(s.samples[0]!.at, 1200);
+    assert.equal(s.samples.at(-1)!.at, 1799);
+  });
+
+  test("routingChangedAt moves with a routing object's spec (generation), not with its metadata or a relist", () => {
+    const vs = (generation: number, labels: Record<string, string> = {}) => ({
+      apiVersion: "networking.istio.io/v1",
+      kind: "VirtualService",
+      metadata: { name: "reviews", namespace: "bookinfo", uid: "vs-1", generation, labels },
+      spec: { hosts: ["reviews"] },
+    });
+    let s = reduceAll(snapshot(), [
+      { kind: "synced", resource: "virtualservices", objects: [vs(1)] },
+      { kind: "tick", now: 10 },
+    ]);
+    assert.equal(s.routingChangedAt, 0, "the first list is where the tour starts, not a change");
+    s = reduceAll(s, [
+      { kind: "object", resource: "virtualservices", type: "MODIFIED", object: vs(2) },
+      { kind: "tick", now: 20 },
+    ]);
+    assert.equal(s.routingChangedAt, 20);
+    s = reduceAll(s, [
+      { kind: "object", resource: "virtualservices", type: "MODIFIED", object: vs(2, { team: "a" }) },
+      { kind: "tick", now: 30 },
+    ]);
+    assert.equal(s.routingChangedAt, 20, "a label is not routing");
+    s = reduceAll(s, [
+      { kind: "synced", resource: "virtualservices", objects: [vs(2)] },
+      { kind: "tick", now: 40 },
+    ]);
+    assert.equal(s.routingChangedAt, 20, "a relist of the same objects is not a change");
+    s = reduceAll(s, [
+      {
+        kind: "object",
+        resource: "destinationrules",
+        type: "ADDED",
+        object: {
+          ...vs(1),
+          kind: "DestinationRule",
+          metadata: { name: "reviews", uid: "dr", generation: 1 },
+        },
+      },
+      { kind: "tick", now: 50 },
+    ]);
+    assert.equal(s.routingChangedAt, 50);
+    s = reduceAll(s, [
+      { kind: "object", resource: "pods", type: "ADDED", object: { metadata: { name: "p" } } },
+      { kind: "tick", now: 60 },
+    ]);
+    assert.equal(s.routingChangedAt, 50, "pods are not routing");
   });
 
   test("one-by-one and batched folding agree", () => {

@@ -356,3 +356,43 @@ export function recordingContext(
 
 /** A check's fix as `run` and `status` print it ("" for none). */
 export const fixText = (value: Fix | undefined): string => (value ? fixAsCommands(value) : "");
+
+// --- Istio's traffic-management files, as a user applies them ---------------------------
+
+/** One of test/fixtures/istio-samples/ (our copies of Istio's virtual-service-*.yaml), as served. */
+export function istioSample(file: string): KubeObject[] {
+  const text = readFileSync(new URL(`../../fixtures/istio-samples/${file}`, import.meta.url), "utf8");
+  return (loadAll(text) as KubeObject[]).filter(Boolean).map(served);
+}
+
+/** VirtualServices with these replacing the ones of the same name (kubectl apply over all-v1). */
+export function withVirtualServices(base: KubeObject[], ...replacements: KubeObject[][]): KubeObject[] {
+  const next = [...base];
+  for (const object of replacements.flat()) {
+    const at = next.findIndex((o) => o.metadata.name === object.metadata.name);
+    if (at >= 0) next[at] = object;
+    else next.push(object);
+  }
+  return next;
+}
+
+/** A page of a stream, the way the sampler records it. */
+export function page(
+  stream: string,
+  at: number,
+  options: {
+    version?: "v1" | "v2" | "v3";
+    latencyMs?: number;
+    pageErrors?: ("details" | "reviews" | "ratings")[];
+  } = {},
+): Sample {
+  return {
+    at,
+    code: 200,
+    latencyMs: options.latencyMs ?? 20,
+    stream,
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.pageErrors ? { pageErrors: options.pageErrors } : {}),
+    ...(stream === "anonymous" ? {} : { signedIn: true }),
+  };
+}

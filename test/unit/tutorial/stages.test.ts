@@ -78,7 +78,8 @@ describe("stageChecks and nextPendingStage", () => {
     assert.equal(nextPendingStage(deployed)?.id, "gateway");
     assert.equal(nextPendingStage(exposed)?.id, "verify");
     assert.equal(nextPendingStage(verified)?.id, "route-v1");
-    assert.equal(nextPendingStage(routed), null);
+    // The first lesson is done; the second starts from its state.
+    assert.equal(nextPendingStage(routed)?.id, "route-jason");
   });
 
   test("stageChecks reports every stage in order", () => {
@@ -91,6 +92,13 @@ describe("stageChecks and nextPendingStage", () => {
         ["gateway", "done"],
         ["verify", "done"],
         ["route-v1", "pending"],
+        ["route-jason", "pending"],
+        ["fault-delay", "pending"],
+        ["fault-abort", "pending"],
+        ["canary-50", "pending"],
+        ["canary-100", "pending"],
+        ["timeout", "pending"],
+        ["cleanup", "pending"],
       ],
     );
   });

@@ -46,12 +46,19 @@ export interface HttpFault {
   abort?: { httpStatus?: number; percentage?: Percent; percent?: number };
 }
 
+export interface HttpRetry {
+  attempts?: number;
+  perTryTimeout?: string;
+  retryOn?: string;
+}
+
 export interface HttpRoute {
   name?: string;
   match?: HttpMatchRequest[];
   route?: HttpRouteDestination[];
   fault?: HttpFault;
   timeout?: string;
+  retries?: HttpRetry;
   redirect?: { uri?: string; authority?: string; redirectCode?: number };
   directResponse?: { status?: number; body?: { string?: string } };
 }

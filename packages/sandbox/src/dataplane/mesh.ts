@@ -7,6 +7,7 @@ import { faultAbort, noHealthyUpstream, upstreamConnectFailure, upstreamTimeout 
 import { dnsCandidates } from "./hosts.ts";
 import type { SimRequest, SimResponse } from "./http.ts";
 import { hasSidecar, type MeshIndex, type ServiceInfo } from "./meshIndex.ts";
+import { type RetryPolicy, retriable } from "./retries.ts";
 import { type Decision, type RoutingContext, routeFromGateway, routeFromSidecar } from "./routing.ts";
 import {
   CallError,
@@ -87,6 +88,7 @@ function parseUrl(url: string): { host: string; port: number; path: string } {
 }
 
 const ROUTE_TIMEOUT = Symbol("route timeout");
+const PER_TRY_TIMEOUT = Symbol("per-try timeout");
 
 /**
  * The cluster network, in process: the ingress gateway and every sidecar apply routing here,
@@ -251,13 +253,13 @@ export class Mesh {
     };
     let response: SimResponse;
     if (timeoutMs === undefined) {
-      response = await this.#run(pod, program, request, signal, arrival);
+      response = await this.#tries(decision.retries, pod, program, request, signal, arrival);
     } else {
       const { controller, release } = childOf(signal);
       const cancelTimer = clock.setTimer(timeoutMs, () => controller.abort(ROUTE_TIMEOUT));
       try {
         response = await abortable(
-          this.#run(pod, program, request, controller.signal, arrival),
+          this.#tries(decision.retries, pod, program, request, controller.signal, arrival),
           controller.signal,
         );
       } catch (error) {
@@ -273,6 +275,46 @@ export class Mesh {
       "x-envoy-upstream-service-time": String(Math.round(clock.now() - started)),
     };
     return { ...response, headers };
+  }
+
+  /** The first try and the retries the route allows, each within its per-try timeout. */
+  async #tries(
+    policy: RetryPolicy | undefined,
+    pod: Pod,
+    program: Program,
+    request: SimRequest,
+    signal: AbortSignal,
+    arrival?: Arrival,
+  ): Promise<SimResponse> {
+    if (!policy) return this.#run(pod, program, request, signal, arrival);
+    let response: SimResponse | undefined;
+    for (let attempt = 0; attempt <= policy.retries; attempt++) {
+      response = await this.#try(policy.perTryTimeoutMs, pod, program, request, signal, arrival);
+      if (!retriable(policy, response)) break;
+    }
+    return response!;
+  }
+
+  async #try(
+    perTryMs: number | undefined,
+    pod: Pod,
+    program: Program,
+    request: SimRequest,
+    signal: AbortSignal,
+    arrival?: Arrival,
+  ): Promise<SimResponse> {
+    if (perTryMs === undefined) return this.#run(pod, program, request, signal, arrival);
+    const { controller, release } = childOf(signal);
+    const cancelTimer = this.#options.clock.setTimer(perTryMs, () => controller.abort(PER_TRY_TIMEOUT));
+    try {
+      return await abortable(this.#run(pod, program, request, controller.signal, arrival), controller.signal);
+    } catch (error) {
+      if (error !== PER_TRY_TIMEOUT) throw error;
+      return upstreamTimeout();
+    } finally {
+      cancelTimer();
+      release();
+    }
   }
 
   #run(

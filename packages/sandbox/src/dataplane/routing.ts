@@ -7,6 +7,7 @@ import { hostWithoutPort, type SimRequest, type SimResponse } from "./http.ts";
 import { listOf } from "./istioConfig.ts";
 import { type BoundRule, firstMatchingRule, type MatchSource } from "./match.ts";
 import type { MeshIndex, ServiceInfo } from "./meshIndex.ts";
+import { type RetryPolicy, retryPolicy } from "./retries.ts";
 
 // Routing decisions: which pod gets a request, or which local reply the proxy makes instead.
 // No timers and no sockets here; the caller acts on the decision.
@@ -32,6 +33,8 @@ export type Decision =
       cluster?: { host: string; port?: number; subset?: string };
       /** The route's name, as access logs show it. */
       routeName?: string;
+      /** The route's retries, when it sets them. */
+      retries?: RetryPolicy;
     };
 
 const reply = (response: SimResponse): Decision => ({ kind: "reply", response });
@@ -123,6 +126,7 @@ export function routeByRule(
     typeof chosen?.host === "string"
       ? { host: ruleHost(chosen.host, namespace), port: chosen.port?.number, subset: chosen.subset }
       : undefined;
+  const retries = retryPolicy(rule.retries);
   return {
     kind: "forward",
     pod,
@@ -131,6 +135,7 @@ export function routeByRule(
     timeoutMs: parseDuration(rule.timeout),
     cluster,
     routeName: rule.name,
+    ...(retries ? { retries } : {}),
   };
 }
 
