@@ -14,7 +14,15 @@ export interface StatusReport {
   namespace: string;
   server: string;
   istio: { installed: boolean; version: string | null };
-  stages: { id: string; lesson: string; title: string; state: StageState; detail: string }[];
+  stages: {
+    id: string;
+    lesson: string;
+    title: string;
+    state: StageState;
+    detail: string;
+    /** Set when nothing of the stage is in the cluster yet (a later lesson not begun). */
+    notApplied?: true;
+  }[];
   pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
   gateway: { url: string; source: GatewaySource } | null;
   /** The anonymous stream at the top (what one person refreshing sees); every stream, and what each is configured to get, below. */
@@ -36,6 +44,7 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
       title: stage.title,
       state: check.state,
       detail: check.detail,
+      ...(check.notApplied ? { notApplied: true as const } : {}),
     })),
     pods: podRows(snapshot).map((row) => ({
       name: row.name,
@@ -58,15 +67,18 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
 
 /**
  * Exit status of `status`, for scripts: 0 when every stage of the lessons begun is done (the
- * first lesson always counts; a later one once one of its stages is done), 3 when one of them is
- * not finished yet, 4 when a stage failed (1 and 2 stay for errors and usage, as elsewhere).
+ * first lesson always counts; a later one once one of its stages is in the cluster), 3 when one
+ * of them is not finished yet, 4 when a stage failed (1 and 2 stay for errors and usage).
  */
 export function statusExitCode(report: StatusReport): number {
   if (report.stages.some((s) => s.state === "failed")) return 4;
-  const first = report.stages[0]?.lesson;
-  const begun = new Set(
-    report.stages.filter((s) => s.lesson === first || s.state === "done").map((s) => s.lesson),
-  );
+  const begun = lessonsBegun(report.stages);
   if (report.stages.some((s) => s.state === "pending" && begun.has(s.lesson))) return 3;
   return 0;
+}
+
+/** The first lesson, and every later one some stage of which is done or under way in the cluster. */
+export function lessonsBegun(stages: StatusReport["stages"]): Set<string> {
+  const first = stages[0]?.lesson;
+  return new Set(stages.filter((s) => s.lesson === first || !s.notApplied).map((s) => s.lesson));
 }

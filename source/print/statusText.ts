@@ -1,4 +1,4 @@
-import type { StatusReport } from "./statusReport.ts";
+import { lessonsBegun, type StatusReport } from "./statusReport.ts";
 import { streamLines } from "./streamSplits.ts";
 import { formatTable } from "./table.ts";
 
@@ -29,6 +29,28 @@ function findingLines(findings: StatusReport["findings"]): string[] {
   ]);
 }
 
+/**
+ * One row per stage of the lessons begun; a later lesson nobody has started is one row saying
+ * so, so a glance at a fresh namespace is not twelve rows of "not applied yet".
+ */
+function stageRows(stages: StatusReport["stages"]): string[][] {
+  const begun = lessonsBegun(stages);
+  const rows: string[][] = [];
+  for (const lesson of new Set(stages.map((s) => s.lesson))) {
+    const own = stages.filter((s) => s.lesson === lesson);
+    if (begun.has(lesson)) {
+      rows.push(...own.map((s) => [s.id, s.state, s.detail]));
+      continue;
+    }
+    rows.push([
+      lesson,
+      "not begun",
+      `${own.length} stages (${own[0]?.id} to ${own.at(-1)?.id}); kubectl bookinfo run --lesson ${lesson} takes them`,
+    ]);
+  }
+  return rows;
+}
+
 /** `status -o text`: a few labelled lines, the stage table and the pod table. No colour, no escapes. */
 export function statusText(report: StatusReport): string {
   const lines = [
@@ -41,13 +63,7 @@ export function statusText(report: StatusReport): string {
     lines.push(`Samples:    ${samplesLine(report.samples)}`);
     if (report.samples.total > 0) for (const line of streamLines(report.samples)) lines.push(`  ${line}`);
   }
-  lines.push(
-    "",
-    ...formatTable(
-      ["STAGE", "STATE", "DETAIL"],
-      report.stages.map((s) => [s.id, s.state, s.detail]),
-    ),
-  );
+  lines.push("", ...formatTable(["STAGE", "STATE", "DETAIL"], stageRows(report.stages)));
   lines.push("");
   if (report.findings.length > 0) lines.push(...findingLines(report.findings), "");
   if (report.pods.length === 0) {

@@ -24,6 +24,8 @@ export interface StageCheck {
   detail: string;
   /** What would fix a failed or stuck stage, as data each view words (see fix.ts). */
   fix?: Fix;
+  /** Nothing of the stage is in the cluster yet, and nothing of it is being judged: it is ahead. */
+  notApplied?: boolean;
   /** What the measured outcome means, in two or three sentences (why jason's page takes 6 s). */
   explain?: string;
   /** Something worth trying next once done (a shorter delay that fixes the page), as data. */

@@ -174,7 +174,7 @@ describe("mesh findings on the sandbox", { concurrency: true }, () => {
       const printed = await bookinfo(s.env.kubeconfig, "status", "-n", "early", "--samples", "0");
       assert.match(
         printed.stdout,
-        /^route-v1 +failed +[^\n]+\n\nError \[IST0101\] \(VirtualService early\/details\) Referenced host\+subset in destinationrule not found: "details\+v1"\n {4}fix: /m,
+        /^route-v1 +failed +[^\n]+\n(?:traffic-management +not begun +[^\n]+\n)?\nError \[IST0101\] \(VirtualService early\/details\) Referenced host\+subset in destinationrule not found: "details\+v1"\n {4}fix: /m,
       );
     });
 
@@ -242,8 +242,12 @@ describe("mesh findings on the sandbox", { concurrency: true }, () => {
       const report = await status(s.env, "nogw");
       assert.equal(report.stage("gateway").state, "failed");
       assert.ok(codes(report.findings).includes("IST0101"));
-      // Applying the tour's own file binds the route to its Gateway again.
-      const run = await bookinfo(s.env.kubeconfig, "run", "-n", "nogw", "--to", "gateway");
+      // The route is the person's (applied with kubectl): run names it and leaves it, and only
+      // with --take-over applies the tour's own file, which binds it to its Gateway again.
+      const refused = await bookinfo(s.env.kubeconfig, "run", "-n", "nogw", "--to", "gateway");
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, /VirtualService bookinfo .*kubectl-client-side-apply.*--take-over/);
+      const run = await bookinfo(s.env.kubeconfig, "run", "-n", "nogw", "--to", "gateway", "--take-over");
       assert.equal(run.code, 0, run.stdout);
       assert.doesNotMatch((await analyzed(s.env, "nogw")).text.stdout, /bogus-gateway/);
     });
@@ -313,7 +317,7 @@ describe("mesh findings on the sandbox", { concurrency: true }, () => {
         "istio=ingressgateway",
         "--timeout=60s",
       );
-      const run = await bookinfo(s.env.kubeconfig, "run", "-n", "nosel", "--to", "gateway");
+      const run = await bookinfo(s.env.kubeconfig, "run", "-n", "nosel", "--to", "gateway", "--take-over");
       assert.equal(run.code, 1, run.stdout);
       assert.match(
         run.stdout,

@@ -2,7 +2,7 @@
 // from the dialect, it applies them in order (with the person's choice written in), and its
 // check asks the sequence where the routing stands before judging its own samples.
 
-import { describeShares, type StreamRouting } from "../../model/reviewsRouting.ts";
+import type { StreamRouting } from "../../model/reviewsRouting.ts";
 import type { Sample, Snapshot } from "../../model/snapshot.ts";
 import { ANONYMOUS, JASON, reviewsOutcome, samplesSinceRouting } from "../../model/streams.ts";
 import { fix } from "../fix.ts";
@@ -53,19 +53,18 @@ function routingCheck(spec: RoutingStageSpec, snapshot: Snapshot): StageCheck {
   if (standing === "passed") {
     return { state: "done", detail: `passed (the routing is at ${routingPosition(snapshot)} now)` };
   }
-  if (standing === "current") return spec.judge(snapshot, routing);
-  const broken = missingSubset(snapshot, routing);
-  if (broken) return broken;
+  // The stage whose state the cluster holds answers for a route its rules break.
+  if (standing === "current") return missingSubset(snapshot, routing) ?? spec.judge(snapshot, routing);
   if (standing === "ahead") {
     return {
       state: "pending",
       detail: `not applied yet: ${spec.target} (the routing is at ${routingPosition(snapshot)} now)`,
+      notApplied: true,
     };
   }
-  return {
-    state: "pending",
-    detail: `not applied yet: ${spec.target}; now anonymous gets ${describeShares(routing.anonymous.shares)}, jason ${describeShares(routing.jason.shares)} (${routing.anonymous.description})`,
-  };
+  // A stage not reached yet is not where a broken route is reported: route-v1 or the stage whose
+  // state the cluster holds says so, once, with its fix.
+  return { state: "pending", detail: `not applied yet: ${spec.target}`, notApplied: true };
 }
 
 /** A route to a subset nothing defines fails every call that takes it: that is a failure, with its fix. */
