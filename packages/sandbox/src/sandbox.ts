@@ -3,7 +3,8 @@ import { applyDefaults } from "./api/defaults.ts";
 import { ObjectService } from "./api/objects.ts";
 import { recordUpdate } from "./api/patch.ts";
 import { findResourceByKind } from "./api/resources.ts";
-import { startApiServer } from "./api/server.ts";
+import { type ApiServer, startApiServer } from "./api/server.ts";
+import { StatusError } from "./api/status.ts";
 import { validate } from "./api/validation.ts";
 import { startControllers } from "./controllers/index.ts";
 import { sidecarInjection } from "./controllers/injection.ts";
@@ -14,6 +15,7 @@ import type { KubeObject } from "./kube.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
 import { makeServingCertificates } from "./pki/certificates.ts";
 import { freeNodePorts } from "./ports.ts";
+import { DEFAULT_BUDGET, type StoreBudget } from "./store/budget.ts";
 import { Store } from "./store/store.ts";
 
 export const ISTIO_VERSION = "1.28.1";
@@ -33,6 +35,20 @@ export interface SandboxOptions {
   istio?: boolean;
   /** Interval of watch bookmarks; tests shorten it. */
   bookmarkIntervalMs?: number;
+  /** How much the store may hold (see DEFAULT_BUDGET); tests shrink it. */
+  budget?: Partial<StoreBudget>;
+}
+
+/** Faults a test or benchmark injects into the API server; the store and controllers go on. */
+export interface ApiFaults {
+  /** Stops the API listener (connections cut, the port closed) until startApi(). */
+  stopApi(): Promise<void>;
+  /** Starts it again on the same port, with the same certificate, tokens and state. */
+  startApi(): Promise<void>;
+  /** stopApi() then startApi(): a killed and restarted API server that kept its etcd. */
+  restartApi(): Promise<void>;
+  /** Answers every request with `code` (429 or 500, as an overloaded server does) for `ms`. */
+  failRequests(code: 429 | 500, ms: number): void;
 }
 
 export interface Sandbox {
@@ -47,6 +63,7 @@ export interface Sandbox {
   store: Store;
   /** The ingress gateway and the simulated Bookinfo services. */
   dataPlane: DataPlane;
+  faults: ApiFaults;
   stop(): Promise<void>;
 }
 
@@ -56,7 +73,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const [certificates, ports] = await Promise.all([makeServingCertificates(), freeNodePorts(3)]);
   const [httpNodePort, httpsNodePort, statusNodePort] = ports as [number, number, number];
 
-  const store = new Store();
+  const store = new Store(undefined, { ...DEFAULT_BUDGET, ...options.budget });
   const objects = new ObjectService(store, [applyDefaults, sidecarInjection, validate], recordUpdate);
   const cluster = istioSeedObjects({
     istioVersion: ISTIO_VERSION,
@@ -72,7 +89,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");
   const workshopToken = randomBytes(24).toString("hex");
-  const api = await startApiServer({
+  let failing: { code: 429 | 500; until: number } | undefined;
+  const apiOptions = {
     objects,
     tls: certificates,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
@@ -82,13 +100,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       [viewerToken, { name: "bookinfo-viewer", canWrite: false }],
       [workshopToken, { name: "bookinfo-workshop", canWrite: true, namespace: WORKSHOP_NAMESPACE }],
     ]),
-  });
+    intercept: () => {
+      if (!failing || Date.now() >= failing.until) return undefined;
+      return failing.code === 429
+        ? new StatusError(429, "TooManyRequests", "Too many requests, please try again later.", {
+            retryAfterSeconds: 1,
+          })
+        : new StatusError(500, "InternalError", "Internal error occurred: the sandbox was told to fail");
+    },
+  };
+  let api: ApiServer | undefined = await startApiServer(apiOptions);
+  const port = api.port;
+  const faults: ApiFaults = {
+    async stopApi() {
+      const running = api;
+      api = undefined;
+      await running?.close();
+    },
+    async startApi() {
+      api ??= await startApiServer({ ...apiOptions, port });
+    },
+    async restartApi() {
+      await faults.stopApi();
+      await faults.startApi();
+    },
+    failRequests(code, ms) {
+      failing = { code, until: Date.now() + ms };
+    },
+  };
 
   let stopped = false;
+  const server = api.url;
   return {
-    server: api.url,
+    server,
     kubeconfig: sandboxKubeconfig({
-      server: api.url,
+      server,
       caPem: certificates.caPem,
       adminToken,
       viewerToken,
@@ -103,12 +149,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     objects,
     store,
     dataPlane,
+    faults,
     async stop() {
       if (stopped) return;
       stopped = true;
       await dataPlane.stop();
       controllers.stop();
-      await api.close();
+      await faults.stopApi();
     },
   };
 }

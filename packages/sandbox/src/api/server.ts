@@ -23,7 +23,7 @@ import {
 import { type PodConnector, PortForwardServer } from "./portForward.ts";
 import { parseResourcePath } from "./request.ts";
 import { servedByCrds } from "./resources.ts";
-import { internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
+import { badRequest, internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
 
 /** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -38,6 +38,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Where `pods/portforward` connections go; without it every forwarded port is refused. */
   pods?: PodConnector;
+  /** Fault injection for tests: a Status to answer a request with instead of serving it. */
+  intercept?: (method: string, path: string) => StatusError | undefined;
 }
 
 export interface ApiServer {
@@ -89,6 +91,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 }
 
+function requestUrl(raw: string): URL {
+  try {
+    return new URL(raw, "https://sandbox");
+  } catch {
+    throw badRequest(`the request URI ${JSON.stringify(raw.slice(0, 100))} cannot be parsed`);
+  }
+}
+
 function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
   const text = JSON.stringify(body);
   res.writeHead(code, {
@@ -138,10 +148,15 @@ async function handle(
   options: ApiServerOptions,
   watches: Set<() => void>,
 ): Promise<void> {
-  const url = new URL(req.url ?? "/", "https://sandbox");
   const send = (code: number, body: unknown) => sendJson(res, code, body);
+  let url = new URL("https://sandbox/");
   try {
-    const path = url.pathname.replace(/\/+$/, "") || "/";
+    url = requestUrl(req.url ?? "/");
+    // The path as sent: URL parsing would resolve "%2e%2e" and "//", and so address
+    // something other than what the client named.
+    const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "") || "/";
+    const injected = options.intercept?.(req.method ?? "GET", path);
+    if (injected) throw injected;
     const user = authenticate(req, options.users);
     if (!user && !PUBLIC_PATHS.has(path)) throw unauthorized();
 
@@ -228,6 +243,8 @@ async function handle(
     }
     // Drain what the client is still sending so the connection can be reused.
     req.resume();
+    const retryAfter = status.details?.retryAfterSeconds;
+    if (typeof retryAfter === "number") res.setHeader("Retry-After", String(retryAfter));
     send(status.code, status.toStatus());
   }
 }
