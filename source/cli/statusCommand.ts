@@ -6,7 +6,7 @@ import type { Sample } from "../model/snapshot.ts";
 import { type OutputFormat, structured } from "../print/output.ts";
 import { statusExitCode, statusReport } from "../print/statusReport.ts";
 import { statusText } from "../print/statusText.ts";
-import { Sampler } from "../traffic/sampler.ts";
+import { SAMPLE_TIMEOUT_MS, Sampler } from "../traffic/sampler.ts";
 import { stageChecks } from "../tutorial/stages.ts";
 import type { TargetFlags } from "./flags.ts";
 
@@ -15,9 +15,8 @@ export interface StatusFlags extends TargetFlags {
   samples?: number;
 }
 
-/** Samples a glance takes by default, and how long one may take: status must stay quick. */
+/** Samples a glance takes by default. */
 const DEFAULT_SAMPLES = 20;
-const SAMPLE_TIMEOUT_MS = 2_000;
 
 async function takeSamples(url: string, count: number): Promise<Sample[]> {
   const sampler = new Sampler({ url, concurrency: 8, timeoutMs: SAMPLE_TIMEOUT_MS, keep: count });

@@ -15,7 +15,7 @@ import type { KubeObject, Pod } from "./kube.ts";
 import type { ReviewsVersion, SampleSummary, Snapshot } from "./snapshot.ts";
 
 const VERSIONS: ReviewsVersion[] = ["v1", "v2", "v3"];
-const ERROR_ORDER = ["refused", "reset", "timeout", "dns", "other"];
+const ERROR_ORDER = ["refused", "reset", "timeout", "truncated", "not-productpage", "dns", "other"];
 
 export interface CodeCount {
   /** "200", "503", or a network error kind ("refused", "timeout", ...). */

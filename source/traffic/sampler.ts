@@ -3,11 +3,11 @@ import type { Agent as HttpAgent } from "node:http";
 import https from "node:https";
 import type { Sample } from "../model/snapshot.ts";
 import { http } from "../nodeHttp.ts";
-import { DEFAULT_TIMEOUT_MS, productPageUrl, sampleProductPage } from "./sampleProductPage.ts";
+import { productPageUrl, SAMPLE_TIMEOUT_MS, sampleProductPage } from "./sampleProductPage.ts";
 
 export {
-  DEFAULT_TIMEOUT_MS,
   productPageUrl,
+  SAMPLE_TIMEOUT_MS,
   type SampleOptions,
   sampleProductPage,
 } from "./sampleProductPage.ts";
@@ -60,7 +60,7 @@ export class Sampler {
     this.url = options.url;
     this.ratePerSecond = positive("ratePerSecond", options.ratePerSecond ?? DEFAULTS.ratePerSecond);
     this.concurrency = Math.floor(positive("concurrency", options.concurrency ?? DEFAULTS.concurrency));
-    this.timeoutMs = positive("timeoutMs", options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.timeoutMs = positive("timeoutMs", options.timeoutMs ?? SAMPLE_TIMEOUT_MS);
     this.keep = Math.max(0, Math.floor(options.keep ?? DEFAULTS.keep));
     this.headers = { ...options.headers };
     if (this.concurrency < 1) throw new RangeError("concurrency must be at least 1");
