@@ -6,7 +6,13 @@ import { readJson } from "./jsonBody.ts";
 import { applyJsonPatch } from "./jsonPatch.ts";
 import { watchTimeout } from "./listOptions.ts";
 import type { DeleteOptions, ObjectService } from "./objects.ts";
-import { conflictMessage, jsonMergePatch, serverSideApply, strategicMergePatch } from "./patch.ts";
+import {
+  conflictMessage,
+  jsonMergePatch,
+  PatchError,
+  serverSideApply,
+  strategicMergePatch,
+} from "./patch.ts";
 import {
   decodeKubernetesProtobuf,
   isKubernetesProtobuf,
@@ -146,7 +152,7 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
       return ctx.send(200, present(r, version, updated));
     }
     case "patch":
-      return patch(ctx, request, manager, dryRun);
+      return patch(ctx, request, manager, dryRun).catch(refusedPatch);
     case "delete": {
       const options = await readDeleteOptions(ctx);
       const deleted = objects.delete(r, namespace, name ?? "", { ...options, dryRun });
@@ -165,6 +171,17 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
     default:
       throw methodNotAllowed();
   }
+}
+
+/**
+ * A patch that cannot be applied is the client's mistake, whatever the merge code calls it: 400
+ * or 422 with the merge code's words. (The API server answers some of these, such as a list item
+ * without its merge key, with a 500; a client's mistake should never look like the server's.)
+ */
+function refusedPatch(error: unknown): never {
+  if (!(error instanceof PatchError)) throw error;
+  if (error.status === 422) throw new StatusError(422, "Invalid", error.message);
+  throw new StatusError(400, "BadRequest", error.message);
 }
 
 function successStatus(r: ResourceType, object: KubeObject) {
@@ -317,6 +334,10 @@ async function patch(
   }
   const strategic = contentType === "application/strategic-merge-patch+json";
   checkPatched(r, next, decoded, strategic ? "unstructured" : "json");
+  // The patched object must still name what the URL names (the API server's checkName).
+  const patchedName = (next as KubeObject).metadata?.name ?? "";
+  if (patchedName !== name)
+    throw badRequest(`the name of the object (${patchedName}) does not match the name on the URL (${name})`);
   const updated = objects.update(
     r,
     request.namespace,

@@ -20,7 +20,8 @@ function parseInt64(text: string): number {
 export function watchTimeout(url: URL, r: ResourceType): number | undefined {
   checkResourceVersion(url, r);
   const text = url.searchParams.get("timeoutSeconds");
-  if (text === null || text === "") return undefined;
+  // Present but empty is still parsed, and fails, as the parameter codec does.
+  if (text === null) return undefined;
   const seconds = parseInt64(text);
   return seconds === 0 ? undefined : seconds;
 }
