@@ -52,9 +52,12 @@ test("connections cut during rollouts: no row lost, stale or shown twice, and th
     const restarted = await kubectl("-n", NAMESPACE, "rollout", "restart", "deploy/web");
     assert.equal(restarted.code, 0, restarted.stderr);
     await new Promise((resolve) => setTimeout(resolve, 150));
+    const lists = { ...probe.lists };
     assert.ok(proxy.cut() > 0, "the watches' connections were cut");
-    const ms = await probe.untilCorrect(10_000);
+    const ms = await probe.untilRelistedAndCorrect(lists, 10_000);
     assert.ok(ms !== undefined, `cut ${cut + 1}: ${JSON.stringify(probe.compare())}`);
+    // Every watch connected again before the next cut.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
   }
   await settledAndCorrect("after the cuts");
   assert.ok(probe.errors.length > 0, "the cuts were reported");
@@ -62,6 +65,7 @@ test("connections cut during rollouts: no row lost, stale or shown twice, and th
 
 test("an API server killed and restarted on the same port keeps its state, and the view follows", async () => {
   const before = env.sandbox.store.list("deployments.apps", NAMESPACE).map((d) => d.metadata.uid);
+  const lists = { ...probe.lists };
   await env.sandbox.faults.stopApi();
   // While it is down the cluster goes on: its controllers roll the deployment out again.
   const deployment = env.sandbox.store.get("deployments.apps", NAMESPACE, "web")!;
@@ -76,17 +80,22 @@ test("an API server killed and restarted on the same port keeps its state, and t
     before,
     "no state lost",
   );
-  const ms = await probe.untilCorrect(10_000);
+  const ms = await probe.untilRelistedAndCorrect(lists, 10_000);
   assert.ok(ms !== undefined, JSON.stringify(probe.compare()));
   await settledAndCorrect("after the restart");
 });
 
 test("a burst of 500s answered to every request, connections cut at its start: the view recovers after it", async () => {
+  const lists = { ...probe.lists };
   env.sandbox.faults.failRequests(500, 1_500);
   proxy.cut();
   await kubectl("-n", NAMESPACE, "scale", "deploy/web", "--replicas=4");
   await new Promise((resolve) => setTimeout(resolve, 1_600));
   const scaled = await kubectl("-n", NAMESPACE, "scale", "deploy/web", "--replicas=4");
   assert.equal(scaled.code, 0, scaled.stderr);
+  assert.ok(
+    (await probe.untilRelistedAndCorrect(lists, 10_000)) !== undefined,
+    JSON.stringify(probe.compare()),
+  );
   await settledAndCorrect("after the 500s");
 });

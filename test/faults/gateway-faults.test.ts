@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Sampler } from "../../source/traffic/sampler.ts";
 import { summarizeSamples } from "../../source/traffic/statistics.ts";
+import { verify } from "../../source/tutorial/stages/verify.ts";
+import { istioGatewayFile, nodePortGateway, snapshot } from "../unit/tutorial/fixtures.ts";
 import { GATEWAY_FAULTS, startFaultyGateway } from "./gateways.ts";
 
 // A gateway that refuses, stalls, truncates, floods or garbles: every sample is exactly one
@@ -34,3 +36,27 @@ for (const name of GATEWAY_FAULTS) {
     }
   });
 }
+
+test("verify is not done on a gateway that garbles or truncates the page: those samples are no 200", async () => {
+  const [gatewayObject, gatewayRoutes] = istioGatewayFile("networking.istio.io/v1");
+  for (const name of ["garbles", "truncates"]) {
+    const gateway = await startFaultyGateway(name);
+    const sampler = new Sampler({ url: gateway.url, concurrency: 4, timeoutMs: 3_000 });
+    try {
+      const samples = await sampler.burst(4);
+      const check = verify.check(
+        snapshot({
+          gateways: [gatewayObject!],
+          virtualServices: [gatewayRoutes!],
+          gateway: nodePortGateway,
+          samples,
+        }),
+      );
+      assert.notEqual(check.state, "done", `${name}: ${check.detail}`);
+      assert.match(check.detail, /0 of 4 recent requests 200/);
+    } finally {
+      await sampler.stop();
+      await gateway.close();
+    }
+  }
+});

@@ -34,7 +34,7 @@ function perRequest(answer: (socket: Socket) => void): Behaviour {
 }
 
 const BEHAVIOURS: Record<string, { behaviour: Behaviour; expected: FaultyGateway["expected"] }> = {
-  /** Accepts and resets at once, as a gateway with no listener behind the port does. */
+  /** Accepts and resets at once, as Envoy does on a port no Gateway configures. */
   refuses: { behaviour: (socket) => socket.resetAndDestroy(), expected: { error: "reset" } },
   /** Accepts, reads, never answers. */
   stalls: { behaviour: (socket) => socket.on("data", () => {}), expected: { error: "timeout" } },
@@ -90,9 +90,17 @@ const BEHAVIOURS: Record<string, { behaviour: Behaviour; expected: FaultyGateway
   },
 };
 
-export const GATEWAY_FAULTS = Object.keys(BEHAVIOURS);
+export const GATEWAY_FAULTS = ["is closed", ...Object.keys(BEHAVIOURS)];
 
 export async function startFaultyGateway(name: string): Promise<FaultyGateway> {
+  if (name === "is closed") {
+    // Bound, then released: nothing listens, every connection is refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return { name, url: `http://127.0.0.1:${port}`, expected: { error: "refused" }, close: async () => {} };
+  }
   const { behaviour, expected } = BEHAVIOURS[name]!;
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

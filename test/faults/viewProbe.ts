@@ -12,10 +12,19 @@ export interface ViewProbe {
   snapshot(): Snapshot;
   /** Every error the watches reported, with when. */
   errors: { at: number; resource: string; message: string }[];
+  /** How many times each resource has been listed (its first list included). */
+  lists: Record<string, number>;
   /** Rows of the view that differ from the store now. */
   compare(): ViewDifference;
   /** ms until the view equals the store (checked every 10 ms), or undefined after `timeoutMs`. */
   untilCorrect(timeoutMs: number): Promise<number | undefined>;
+  /**
+   * ms until the watches have listed again since `lists` (a copy of `lists` taken before a
+   * fault) and the view then equals the store; undefined after `timeoutMs`. A view that merely
+   * never diverged does not count as recovered. (A watch between two connections when the fault
+   * struck resumes without a relist: it missed nothing.)
+   */
+  untilRelistedAndCorrect(since: Record<string, number>, timeoutMs: number): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -42,10 +51,13 @@ export async function openViewProbe(
   const cluster = connect(resolveTarget({ kubeconfig, namespace }, {}));
   let snapshot = emptySnapshot("bookinfo-sandbox", namespace, sandbox.server);
   const errors: ViewProbe["errors"] = [];
+  const lists: Record<string, number> = {};
   const watch = watchNamespace(
     cluster,
     namespace,
     (events) => {
+      for (const event of events)
+        if (event.kind === "synced") lists[event.resource] = (lists[event.resource] ?? 0) + 1;
       snapshot = reduceAll(snapshot, events);
     },
     {
@@ -71,17 +83,30 @@ export async function openViewProbe(
     return { lost, stale, duplicated, equal: lost.length + stale.length + duplicated.length === 0 };
   };
 
+  const untilCorrect = async (timeoutMs: number) => {
+    const started = performance.now();
+    while (performance.now() - started < timeoutMs) {
+      if (compare().equal) return performance.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return undefined;
+  };
+
   return {
     snapshot: () => snapshot,
     errors,
+    lists,
     compare,
-    async untilCorrect(timeoutMs) {
+    untilCorrect,
+    async untilRelistedAndCorrect(since, timeoutMs) {
       const started = performance.now();
-      while (performance.now() - started < timeoutMs) {
-        if (compare().equal) return performance.now() - started;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      const relisted = () => Object.keys(STORE_KEYS).some((r) => (lists[r] ?? 0) > (since[r] ?? 0));
+      while (!relisted()) {
+        if (performance.now() - started >= timeoutMs) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      return undefined;
+      const rest = await untilCorrect(timeoutMs - (performance.now() - started));
+      return rest === undefined ? undefined : performance.now() - started;
     },
     async stop() {
       await watch.stop();
