@@ -100,13 +100,15 @@ export async function runSandboxCommand(options: SandboxCommandOptions): Promise
     removeOwn();
     throw error;
   }
-  process.stdout.write(
-    `Sandbox cluster ready at ${sandbox.server}; kubeconfig written to ${path} (export KUBECONFIG=${path}); press Ctrl-C to stop it.\n`,
-  );
-  const signal = await new Promise<NodeJS.Signals>((done) => {
+  // Listening before saying so: whoever reads the line may stop the sandbox at once.
+  const stopped = new Promise<NodeJS.Signals>((done) => {
     process.once("SIGINT", () => done("SIGINT"));
     process.once("SIGTERM", () => done("SIGTERM"));
   });
+  process.stdout.write(
+    `Sandbox cluster ready at ${sandbox.server}; kubeconfig written to ${path} (export KUBECONFIG=${path}); press Ctrl-C to stop it.\n`,
+  );
+  const signal = await stopped;
   await sandbox.stop();
   // A default file pointed at a server that no longer exists; the user's own file stays theirs.
   removeOwn();

@@ -22,11 +22,11 @@ import {
 } from "./openapi.ts";
 import { type PodConnector, PortForwardServer } from "./portForward.ts";
 import { parseResourcePath } from "./request.ts";
+import { MAX_BODY_BYTES } from "./requestBody.ts";
 import { servedByCrds } from "./resources.ts";
 import { badRequest, internal, pathNotFound, StatusError, tooLarge, unauthorized } from "./status.ts";
 
-/** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+export { MAX_BODY_BYTES };
 
 export interface ApiServerOptions {
   objects: ObjectService;
