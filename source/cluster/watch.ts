@@ -268,10 +268,11 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
     relist = true;
     // No answer at all: wait, with the other watches, for the server to answer again.
     if (isConnectionFailure(error)) return reconnector.reachable();
-    // An overloaded server says when to come back (429 with Retry-After); never sooner than that.
+    // An overloaded server says when to come back (429 with Retry-After): then, as client-go does.
     const body = (error as { body?: { details?: { retryAfterSeconds?: unknown } } }).body;
     const retryAfterMs = Number(body?.details?.retryAfterSeconds ?? 0) * 1000;
-    const delay = Math.max(Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs), retryAfterMs || 0);
+    const delay =
+      retryAfterMs > 0 ? retryAfterMs : Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);
     failures++;
     return pause(delay, halt);
   };

@@ -552,6 +552,38 @@ test("watch: after repeated failures the backoff starts over once a list succeed
   }
 });
 
+test("watch: a 429 comes back after the server's Retry-After, not sooner and not later", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const fake = fakeCluster();
+  const watch = watchNamespace(fake.cluster, "fake", () => {}, {
+    istio: NO_NETWORKING,
+    onError: () => {},
+    backoff: { initialMs: 100, maxMs: 30_000 },
+  });
+  const tooMany = {
+    kind: "Status",
+    status: "Failure",
+    code: 429,
+    reason: "TooManyRequests",
+    message: "Too many requests, please try again later.",
+    details: { retryAfterSeconds: 3 },
+  };
+  try {
+    await watch.ready;
+    await eventually(() => fake.pods().length === 1);
+    fake.pods()[0]!.body.write(`${JSON.stringify({ type: "ERROR", object: tooMany })}\n`);
+    await eventually(() => fake.pods()[0]!.body.destroyed);
+    const lists = () => fake.lists.filter((p) => p === FAKE_PODS).length;
+    t.mock.timers.tick(2_900);
+    await turns();
+    assert.equal(lists(), 1, "not before the 3 s the server asked for");
+    t.mock.timers.tick(200);
+    await eventually(() => lists() === 2);
+  } finally {
+    await watch.stop();
+  }
+});
+
 test("watch: once the API answers again after an outage, every resource is listed again within a second", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
   const fake = fakeCluster();
