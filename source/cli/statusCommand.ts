@@ -7,7 +7,7 @@ import { STREAMS, streamUser } from "../model/streams.ts";
 import { type OutputFormat, structured } from "../print/output.ts";
 import { statusExitCode, statusReport } from "../print/statusReport.ts";
 import { statusText } from "../print/statusText.ts";
-import { Sampler } from "../traffic/sampler.ts";
+import { SAMPLE_TIMEOUT_MS, Sampler } from "../traffic/sampler.ts";
 import { stageChecks } from "../tutorial/lessons.ts";
 import type { TargetFlags } from "./flags.ts";
 
@@ -16,9 +16,8 @@ export interface StatusFlags extends TargetFlags {
   samples?: number;
 }
 
-/** Samples a glance takes by default, and how long one may take: status must stay quick. */
+/** Samples a glance takes by default. */
 const DEFAULT_SAMPLES = 20;
-const SAMPLE_TIMEOUT_MS = 2_000;
 
 /** `count` samples in each stream (anonymous, and signed in as jason), the streams side by side. */
 async function takeSamples(url: string, count: number): Promise<Sample[]> {

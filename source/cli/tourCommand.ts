@@ -1,5 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { accessSync, constants, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { EXIT, UserError } from "./errors.ts";
@@ -116,19 +115,26 @@ function target(flags: TargetFlags): TargetFlags {
  */
 async function startSandboxFile(speed: number): Promise<{ kubeconfig: string; stop(): Promise<void> }> {
   const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
+  const { privateDirectory, writePrivateFile } = await import("./privateFile.ts");
   const sandbox = await startEmbeddedSandbox({ speed });
-  const dir = mkdtempSync(join(tmpdir(), "bookinfo-tour-"));
+  let dir: string;
+  try {
+    dir = privateDirectory("bookinfo-tour-");
+  } catch (error) {
+    await sandbox.stop();
+    throw new UserError(
+      `cannot make a private directory for the sandbox's kubeconfig: ${(error as NodeJS.ErrnoException).code ?? error}.`,
+    );
+  }
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.once("exit", remove);
   const kubeconfig = join(dir, "kubeconfig");
   try {
-    writeFileSync(kubeconfig, sandbox.kubeconfig, { mode: 0o600 });
+    writePrivateFile(kubeconfig, sandbox.kubeconfig);
   } catch (error) {
     await sandbox.stop();
     remove();
-    throw new UserError(
-      `cannot write the sandbox's kubeconfig to ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}.`,
-    );
+    throw error;
   }
   return {
     kubeconfig,

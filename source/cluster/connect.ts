@@ -102,6 +102,11 @@ export interface Cluster {
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource | undefined>;
   /** Ends the pooled connections and whatever still runs on them; the next request opens new ones. */
   close(): Promise<void>;
+  /**
+   * Ends the kept-alive connections no request is using, so the next requests open new ones: after
+   * a connection failed, the idle ones may be as dead without knowing it.
+   */
+  dropIdleConnections?(): void;
   /** `explain` with this cluster's context and server filled in. */
   explain(error: unknown, what: Omit<Attempt, "context" | "server">): ClusterError;
 }
@@ -286,6 +291,10 @@ export function connect(
         resources.catch(() => discovery.delete(apiVersion));
       }
       return (await resources).get(kind);
+    },
+    dropIdleConnections() {
+      for (const sockets of Object.values(agent?.freeSockets ?? {}))
+        for (const socket of sockets ?? []) socket.destroy();
     },
     async close() {
       for (const each of open) each.destroy();

@@ -4,6 +4,13 @@ import { ApiError, type Cluster } from "./connect.ts";
 import { type ClusterError, httpStatus } from "./errors.ts";
 import { detectIstio } from "./istio.ts";
 import {
+  DEFAULT_RECONNECT,
+  isConnectionFailure,
+  pause,
+  Reconnector,
+  type ReconnectTiming,
+} from "./reconnect.ts";
+import {
   CLUSTER_ISTIO_RESOURCES,
   clusterIstioQueries,
   coreQueries,
@@ -18,8 +25,12 @@ export interface WatchOptions {
   istio?: IstioInfo;
   /** Every failure of a watch, already in plain words; the watch retries on its own. */
   onError?: (resource: WatchedResource, error: ClusterError) => void;
-  /** Restart backoff after a failed list or watch; tests shorten it. */
+  /** Restart backoff after the API server refused a list or watch (5xx, 429, 403); tests shorten it. */
   backoff?: { initialMs: number; maxMs: number };
+  /** How a watch whose connection failed waits for the server to answer again; tests shorten it. */
+  reconnect?: ReconnectTiming;
+  /** How long a watch may say nothing before it is taken for dead and reopened; tests shorten it. */
+  readDeadlineMs?: number;
 }
 
 export interface NamespaceWatch {
@@ -49,6 +60,8 @@ export function watchNamespace(
 ): NamespaceWatch {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const halt = new AbortController();
+  const reconnector = new Reconnector(cluster, halt.signal, options.reconnect ?? DEFAULT_RECONNECT);
+  const readDeadlineMs = options.readDeadlineMs ?? READ_DEADLINE_MS;
   const watchers: ResourceWatcher[] = [];
   let queue: SnapshotEvent[] = [];
   let flushing: NodeJS.Immediate | undefined;
@@ -88,7 +101,14 @@ export function watchNamespace(
         emit({ kind: "synced", resource, objects: [] });
     for (const query of queries)
       watchers.push(
-        startWatcher(cluster, query, { emit, halt: halt.signal, backoff, onError: options.onError }),
+        startWatcher(cluster, query, {
+          emit,
+          halt: halt.signal,
+          backoff,
+          reconnector,
+          readDeadlineMs,
+          onError: options.onError,
+        }),
       );
     await Promise.race([Promise.all(watchers.map((w) => w.firstSync)), stopped]);
     // The last `synced` is still queued; let its batch reach onEvents before ready resolves.
@@ -122,6 +142,8 @@ interface WatcherContext {
   emit: (event: SnapshotEvent) => void;
   halt: AbortSignal;
   backoff: { initialMs: number; maxMs: number };
+  reconnector: Reconnector;
+  readDeadlineMs: number;
   onError?: (resource: WatchedResource, error: ClusterError) => void;
 }
 
@@ -135,8 +157,17 @@ interface WatchEvent {
  * (as client-go does) so the watches of one client do not all reconnect at once.
  */
 const WATCH_SECONDS = { min: 240, max: 300 };
-/** A watch that says nothing for its whole timeout and this much more is a dead connection. */
-const IDLE_MARGIN_MS = 30_000;
+/**
+ * A watch that says nothing this long is reopened from where it was. A half-open connection
+ * (the peer gone, nothing ever arriving) never errors, only silence tells; reopening a quiet but
+ * healthy watch costs one request, and reopening a dead one fails within WATCH_OPEN_TIMEOUT_MS,
+ * so a dead connection is noticed within about 25 s instead of after the watch's whole timeout.
+ */
+const READ_DEADLINE_MS = 15_000;
+/** For a watch's response headers: a server that answers at all does so at once. */
+const WATCH_OPEN_TIMEOUT_MS = 8_000;
+/** A list of the tour's namespace is small; one that takes longer than this is not coming. */
+const LIST_TIMEOUT_MS = 15_000;
 /** However quickly a server ends watches, we do not reopen one more often than this. */
 const MIN_WATCH_INTERVAL_MS = 1_000;
 
@@ -145,7 +176,7 @@ const MIN_WATCH_INTERVAL_MS = 1_000;
  * relist when the server no longer has that version (410) or after a failure (backing off).
  */
 function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherContext): ResourceWatcher {
-  const { emit, halt, backoff } = context;
+  const { emit, halt, backoff, reconnector, readDeadlineMs } = context;
   const resource = query.resource;
   const cache = new Map<string, KubeObject>();
   let resourceVersion: string | undefined;
@@ -164,7 +195,13 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
   firstSync.catch(() => {});
 
   const list = async () => {
-    const list = await listQuery(cluster, query, halt);
+    const list = await listQuery(
+      cluster,
+      query,
+      AbortSignal.any([halt, AbortSignal.timeout(LIST_TIMEOUT_MS)]),
+    );
+    // The server answered: whatever failed before is over, and the next failure starts afresh.
+    failures = 0;
     cache.clear();
     for (const item of list.items) cache.set(keyOf(item), item);
     resourceVersion = list.metadata?.resourceVersion;
@@ -188,7 +225,7 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
 
   /** One watch, until the server ends it (resolves) or it fails (rejects). */
   const watch = async () => {
-    await sleep(lastWatchAt + MIN_WATCH_INTERVAL_MS - Date.now(), halt);
+    await pause(lastWatchAt + MIN_WATCH_INTERVAL_MS - Date.now(), halt);
     if (halt.aborted) return;
     lastWatchAt = Date.now();
     const timeoutSeconds = Math.round(
@@ -204,10 +241,12 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
         labelSelector: query.labelSelector,
         fieldSelector: query.fieldSelector,
       },
+      timeoutMs: WATCH_OPEN_TIMEOUT_MS,
       signal: AbortSignal.any([halt, silent.signal]),
     });
+    failures = 0;
     // A half-open connection never errors: only silence tells, and then we open a new one.
-    const quiet = () => setTimeout(() => silent.abort(), timeoutSeconds * 1000 + IDLE_MARGIN_MS);
+    const quiet = () => setTimeout(() => silent.abort(), readDeadlineMs);
     let idle = quiet();
     // Decoded here, so a character split between two chunks still comes out whole.
     response.setEncoding("utf8");
@@ -241,9 +280,15 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
     else context.onError?.(resource, explained);
     settleFirst(explained);
     relist = true;
-    const delay = Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);
+    // No answer at all: wait, with the other watches, for the server to answer again.
+    if (isConnectionFailure(error)) return reconnector.reachable();
+    // An overloaded server says when to come back (429 with Retry-After): then, as client-go does.
+    const body = (error as { body?: { details?: { retryAfterSeconds?: unknown } } }).body;
+    const retryAfterMs = Number(body?.details?.retryAfterSeconds ?? 0) * 1000;
+    const delay =
+      retryAfterMs > 0 ? retryAfterMs : Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);
     failures++;
-    return sleep(delay, halt);
+    return pause(delay, halt);
   };
 
   const running = (async () => {
@@ -274,18 +319,4 @@ export function splitLines(pending: string, chunk: string): { lines: string[]; r
   if (end < 0) return { lines: [], rest: pending + chunk };
   const lines = (pending + chunk.slice(0, end)).split("\n").filter((line) => line.trim() !== "");
   return { lines, rest: chunk.slice(end + 1) };
-}
-
-/** A pause cut short by stop() (resolving, so nothing rejects unhandled). */
-function sleep(ms: number, halt: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (halt.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      halt.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    halt.addEventListener("abort", done, { once: true });
-  });
 }

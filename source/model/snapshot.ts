@@ -13,10 +13,14 @@ export type ReviewsVersion = "v1" | "v2" | "v3";
 /** One request to GATEWAY_URL/productpage and what answered it. */
 export interface Sample {
   at: number; // epoch ms when the request started
-  /** HTTP status, or undefined when no response came (refused, reset, timeout). */
+  /** HTTP status, or undefined when the sample is an error (exactly one of code and error is set). */
   code?: number;
-  /** Network failure kind when there was no response. */
-  error?: "refused" | "timeout" | "reset" | "dns" | "other";
+  /**
+   * What went wrong instead of an answer: a network failure (refused, timeout, reset, dns,
+   * other), an answer cut short after its status line (truncated), or a 200 that is not a whole
+   * product page (not-productpage).
+   */
+  error?: "refused" | "timeout" | "reset" | "dns" | "other" | "truncated" | "not-productpage";
   latencyMs: number;
   /** Which reviews version rendered the page; undefined for error pages and non-200s. */
   version?: ReviewsVersion;

@@ -25,10 +25,18 @@ const PAGE_ERROR_MARKERS: [PageError, RegExp][] = [
   ["ratings", /Ratings service is currently unavailable/],
 ];
 
-// The reviews heading is on both generations' product page. Without it (or the pod line) a 200
-// answer is some other page and must not count as v1: productpage's front page shares the title,
-// and a mistyped --gateway-url can reach any app at all.
-const PRODUCT_PAGE_MARKERS = [/Book Reviews/, /Reviews served by/i];
+// A complete product page, in both generations: the title, the reviews section (its heading, or
+// the error shown in its place) and the end of the document. productpage's front page shares the
+// title, a mistyped --gateway-url can reach any app at all, and a gateway can cut a page short or
+// send garbage: none of that is a page a reviews version can be read from.
+const TITLE = /<title>\s*Simple Bookstore App\s*<\/title>/i;
+const REVIEWS_SECTION = /Book Reviews|Error fetching product reviews/;
+const DOCUMENT_END = /<\/html>\s*$/i;
+
+/** Whether `html` is a whole Bookinfo product page (not another page, not a part of one). */
+export function isCompleteProductPage(html: string): boolean {
+  return TITLE.test(html) && REVIEWS_SECTION.test(html) && DOCUMENT_END.test(html);
+}
 
 const SERVED_BY = /Reviews served by:?/i;
 const POD_NAME = /^\s*([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)/;
@@ -49,7 +57,7 @@ const STAR_ROW_WINDOW = 8000;
 type StarColour = "black" | "red";
 
 export function classifyProductPage(code: number, html: string): ProductPageClass {
-  if (code !== 200) return { pageErrors: [] };
+  if (code !== 200 || !isCompleteProductPage(html)) return { pageErrors: [] };
   const pageErrors = PAGE_ERROR_MARKERS.filter(([, marker]) => marker.test(html)).map(([kind]) => kind);
   const reviewsPod = servedByPod(html);
   const signedIn = SIGNED_IN.test(html);
@@ -70,7 +78,6 @@ export function classifyProductPage(code: number, html: string): ProductPageClas
   if (colours.has("black") || ANY_STAR.test(html)) return result("v2");
   // v1 never calls ratings, so a rating error means v2 or v3 whose colour the page no longer shows.
   if (pageErrors.includes("ratings")) return result();
-  if (!PRODUCT_PAGE_MARKERS.some((marker) => marker.test(html))) return result();
   return result("v1");
 }
 

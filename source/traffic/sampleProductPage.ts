@@ -3,15 +3,17 @@ import https from "node:https";
 import type { Sample } from "../model/snapshot.ts";
 import { SAMPLER_USER_AGENT } from "../model/streams.ts";
 import { http } from "../nodeHttp.ts";
-import { classifyProductPage } from "./classifyProductPage.ts";
+import { classifyProductPage, isCompleteProductPage } from "./classifyProductPage.ts";
 import type { CookieJar } from "./cookieJar.ts";
 import { type NetworkErrorKind, networkErrorKind } from "./networkErrorKind.ts";
 
 /**
- * Above productpage's own worst case (3 s timeout and one retry towards reviews, about 6 s), so
- * the fault-injection task's slow error page is recorded as the page it is, not as our timeout.
+ * How long one sample may take, for `status` and the tour alike, so the same slow page is the
+ * same outcome in both. Above the 7 s delay of Istio's fault-injection task, and so above
+ * productpage's own worst case (3 s towards reviews and one retry, about 6 s): its slow error
+ * page is recorded as the page it is, not as our timeout.
  */
-export const DEFAULT_TIMEOUT_MS = 8000;
+export const SAMPLE_TIMEOUT_MS = 10_000;
 
 /** A product page is tens of kilobytes; anything far larger is not one and is not read whole. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -70,16 +72,17 @@ export function sampleProductPage(gatewayUrl: string, options: SampleOptions = {
       options.signal?.removeEventListener("abort", onAbort);
       resolve({ at, latencyMs: latencyMs(), ...outcome });
     };
-    // A failure after the status line keeps the code: the gateway did answer, then broke off.
+    // One outcome per sample: an answer that broke off after its status line is "truncated" (or a
+    // timeout), never also a 200, or a cut page would count once as a page and once as an error.
     const fail = (kind: NetworkErrorKind) =>
-      finish(code === undefined ? { error: kind } : { code, error: kind });
+      finish({ error: code === undefined || kind === "timeout" ? kind : "truncated" });
     const abandon = (kind: NetworkErrorKind) => {
       fail(kind);
       current?.destroy();
     };
     const onAbort = () => abandon("other");
 
-    const timer = setTimeout(() => abandon("timeout"), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timer = setTimeout(() => abandon("timeout"), options.timeoutMs ?? SAMPLE_TIMEOUT_MS);
     if (options.signal?.aborted) return abandon("other");
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -136,6 +139,9 @@ export function sampleProductPage(gatewayUrl: string, options: SampleOptions = {
 }
 
 function pageSample(code: number, body: string, askSignedIn: boolean): Omit<Sample, "at" | "latencyMs"> {
+  // A 200 that is not a whole product page (garbage, another app, a page cut short but closed
+  // cleanly) is no page at all for the tour: its own kind of error, with no version to count.
+  if (code === 200 && !isCompleteProductPage(body)) return { error: "not-productpage" };
   const { version, reviewsPod, pageErrors, signedIn } = classifyProductPage(code, body);
   return {
     code,

@@ -5,11 +5,11 @@ import type { Sample } from "../model/snapshot.ts";
 import { http } from "../nodeHttp.ts";
 import { CookieJar } from "./cookieJar.ts";
 import { login, SESSION_COOKIE } from "./login.ts";
-import { DEFAULT_TIMEOUT_MS, productPageUrl, sampleProductPage } from "./sampleProductPage.ts";
+import { productPageUrl, SAMPLE_TIMEOUT_MS, sampleProductPage } from "./sampleProductPage.ts";
 
 export {
-  DEFAULT_TIMEOUT_MS,
   productPageUrl,
+  SAMPLE_TIMEOUT_MS,
   type SampleOptions,
   sampleProductPage,
 } from "./sampleProductPage.ts";
@@ -73,7 +73,7 @@ export class Sampler {
     this.url = options.url;
     this.ratePerSecond = positive("ratePerSecond", options.ratePerSecond ?? DEFAULTS.ratePerSecond);
     this.concurrency = Math.floor(positive("concurrency", options.concurrency ?? DEFAULTS.concurrency));
-    this.timeoutMs = positive("timeoutMs", options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.timeoutMs = positive("timeoutMs", options.timeoutMs ?? SAMPLE_TIMEOUT_MS);
     this.keep = Math.max(0, Math.floor(options.keep ?? DEFAULTS.keep));
     this.headers = { ...options.headers };
     this.stream = options.stream;

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -80,6 +88,86 @@ test("sandbox refuses to overwrite a kubeconfig that is not its own", async () =
     /already exists and is not a sandbox kubeconfig; choose another --kubeconfig-out/,
   );
   assert.match(readFileSync(file, "utf8"), /current-context: production/);
+});
+
+/** A sandbox kubeconfig as an earlier sandbox left it, its owner `pid`. */
+function leftBehind(file: string, pid: number, mode: number) {
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\ncurrent-context: bookinfo-sandbox\nextensions:\n- name: kubectl-bookinfo-sandbox\n  extension:\n    pid: ${pid}\n`,
+    { mode },
+  );
+}
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+  return Number(child.stdout.toString());
+}
+
+test("sandbox writes its kubeconfig as a new 0600 file, whatever mode the old one had", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
+  const file = join(dir, "sandbox.kubeconfig");
+  leftBehind(file, deadPid(), 0o644);
+  const sandbox = run(["sandbox", "--kubeconfig-out", file, "--speed", "10"]);
+  assert.match(await sandbox.firstLine, /^Sandbox cluster ready at/);
+  assert.equal(statSync(file).mode & 0o777, 0o600, "the admin token is readable by its owner only");
+  assert.match(readFileSync(file, "utf8"), /token: /);
+  sandbox.child.kill("SIGTERM");
+  assert.equal(await sandbox.exit, 0);
+});
+
+test("sandbox refuses a symlink as --kubeconfig-out in one sentence and writes nothing through it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
+  const target = join(dir, "elsewhere");
+  const link = join(dir, "kubeconfig");
+  symlinkSync(target, link);
+  const sandbox = run(["sandbox", "--kubeconfig-out", link]);
+  assert.equal(await sandbox.exit, 1);
+  const { stderr } = sandbox.output();
+  assert.match(stderr, new RegExp(`^error: ${link} is a symbolic link; [^\n]*.\n$`));
+  assert.equal(existsSync(target), false, "nothing was written where the link points");
+  assert.ok(lstatSync(link).isSymbolicLink());
+});
+
+test("without --kubeconfig-out the file is in a private directory nobody can guess, removed at the end", async () => {
+  const sandbox = run(["sandbox", "--speed", "10"]);
+  const line = await sandbox.firstLine;
+  const path = /kubeconfig written to (\S+) \(/.exec(line)?.[1] ?? "";
+  assert.notEqual(path, join(tmpdir(), `bookinfo-sandbox-${sandbox.child.pid}.kubeconfig`));
+  assert.match(path, /\/bookinfo-sandbox-[A-Za-z0-9]{6}\/kubeconfig$/);
+  assert.equal(statSync(join(path, "..")).mode & 0o777, 0o700);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  sandbox.child.kill("SIGTERM");
+  assert.equal(await sandbox.exit, 0);
+  assert.equal(existsSync(join(path, "..")), false);
+});
+
+test("a second sandbox refuses a kubeconfig whose sandbox still runs, naming its pid; a stale one is taken over", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
+  const file = join(dir, "shared.kubeconfig");
+  const first = run(["sandbox", "--kubeconfig-out", file, "--speed", "10"]);
+  await first.firstLine;
+  const written = readFileSync(file, "utf8");
+  assert.match(written, new RegExp(`pid: ${first.child.pid}\\b`), "the file records its owner");
+
+  const second = run(["sandbox", "--kubeconfig-out", file, "--speed", "10"]);
+  assert.equal(await second.exit, 1);
+  assert.equal(
+    second.output().stderr,
+    `error: ${file} belongs to the sandbox running as process ${first.child.pid}; stop that one first (kill ${first.child.pid}) or choose another --kubeconfig-out.\n`,
+  );
+  assert.equal(readFileSync(file, "utf8"), written, "the first sandbox's file is untouched");
+  const kubectl = kubectlFor(file);
+  assert.equal((await kubectl("get", "ns", "default", "-o", "name")).stdout.trim(), "namespace/default");
+
+  first.child.kill("SIGTERM");
+  assert.equal(await first.exit, 0);
+  const third = run(["sandbox", "--kubeconfig-out", file, "--speed", "10"]);
+  assert.match(await third.firstLine, /^Sandbox cluster ready at/, "its owner is gone: taken over");
+  assert.match(readFileSync(file, "utf8"), new RegExp(`pid: ${third.child.pid}\\b`));
+  third.child.kill("SIGTERM");
+  assert.equal(await third.exit, 0);
 });
 
 test("bad flags end in one line and exit 2, without a stack trace", async () => {

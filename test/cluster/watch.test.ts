@@ -134,18 +134,26 @@ test("watch: synced for every resource first, then live changes; stop leaves not
   });
 });
 
-test("watch: an unreachable cluster rejects ready with the sentence and retries with backoff, never in a tight loop", async () => {
+test("watch: an unreachable cluster rejects ready with the sentence, then one probe a second waits for it, never a tight loop", async () => {
   const port = await closedPort();
   const kubeconfig = variantKubeconfig(sandbox, "watch-refused", (doc) => {
     for (const c of doc.clusters) c.cluster.server = `https://127.0.0.1:${port}`;
   });
-  const cluster = connect(resolveTarget({ kubeconfig, namespace: "bookinfo" }, {}));
+  const real = connect(resolveTarget({ kubeconfig, namespace: "bookinfo" }, {}));
+  const requests: string[] = [];
+  const cluster: Cluster = {
+    ...real,
+    request<T>(method: HttpMethod, path: string, options?: RequestOptions) {
+      requests.push(path);
+      return real.request<T>(method, path, options);
+    },
+  };
   const errors: [WatchedResource, ClusterError][] = [];
   const events: SnapshotEvent[] = [];
   const watch = watchNamespace(cluster, "bookinfo", (batch) => events.push(...batch), {
     istio: { installed: true, version: "1.28.1", networkingVersion: "v1" },
     onError: (resource, error) => errors.push([resource, error]),
-    backoff: { initialMs: 100, maxMs: 400 },
+    reconnect: { firstMs: 100, maxMs: 400, probeTimeoutMs: 1_000 },
   });
   try {
     await assert.rejects(watch.ready, (error: unknown) => {
@@ -156,10 +164,13 @@ test("watch: an unreachable cluster rejects ready with the sentence and retries 
       );
       return true;
     });
+    const before = requests.length;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const pods = errors.filter(([resource]) => resource === "pods").length;
-    // 100 + 200 + 400 + 400 ms of backoff fit in a second: a handful of attempts, not hundreds.
-    assert.ok(pods >= 2 && pods <= 6, `pods list attempts in 1 s: ${pods}`);
+    const probes = requests.slice(before);
+    // 100 + 200 + 400 ms between probes fit in a second: a few requests in all, not one per watch.
+    assert.ok(probes.length >= 2 && probes.length <= 4, `requests in 1 s: ${probes.join(", ")}`);
+    assert.ok(probes.every((path) => path === "/version"));
+    assert.equal(errors.filter(([resource]) => resource === "pods").length, 1, "each watch reports once");
     assert.deepEqual(
       events.filter((e) => e.kind !== "istio").map((e) => e.kind),
       [],
@@ -168,10 +179,10 @@ test("watch: an unreachable cluster rejects ready with the sentence and retries 
   } finally {
     await watch.stop();
   }
-  const after = errors.length;
+  const after = requests.length;
   await new Promise((resolve) => setTimeout(resolve, 600));
-  assert.equal(errors.length, after, "no retries after stop()");
-  await cluster.close();
+  assert.equal(requests.length, after, "no retries after stop()");
+  await real.close();
 });
 
 test("watch: stop() before the first lists arrive ends ready quietly", async () => {
@@ -246,7 +257,7 @@ test("watch: resumes where the server ended it, without a relist and without los
   const services = `/api/v1/namespaces/${namespace}/services`;
   let gaps = 0;
   const base = clusterFor(sandbox, namespace);
-  const { cluster, of } = recording(base, 0.2, (watch) => {
+  const { cluster, of } = recording(base, 1, (watch) => {
     // Made while no watch of services is open: only a resume from the right version sees it.
     if (watch.path === services && of(services).watches.length > 1) createService(namespace, `gap-${++gaps}`);
   });
@@ -290,7 +301,7 @@ test("watch: a resourceVersion the server no longer has (410 Expired) is a quiet
   const { store } = sandbox.sandbox;
   let flooded = false;
   const base = clusterFor(sandbox, namespace);
-  const { cluster, of } = recording(base, 0.2, (watch) => {
+  const { cluster, of } = recording(base, 1, (watch) => {
     if (watch.path !== services || of(services).watches.length !== 2) return;
     // While no watch is open: a change, then enough writes elsewhere that the history the
     // watch would resume from is gone.
@@ -361,13 +372,32 @@ const FAKE_PODS = "/api/v1/namespaces/fake/pods";
 function fakeCluster() {
   const lists: string[] = [];
   const watches: (Recorded & { body: PassThrough })[] = [];
+  let blackHole = false;
+  let refuse = false;
+  const refused = () => Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+  /** What a request does when nothing gets through: nothing, until its own timeout. */
+  const hang = (timeoutMs: number | undefined, signal?: AbortSignal) =>
+    new Promise<never>((_resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+        timeoutMs ?? 20_000,
+      );
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    });
   const cluster = {
     target: { context: "fake" },
-    async request(_method: HttpMethod, path: string) {
-      lists.push(path);
+    async request(_method: HttpMethod, path: string, options: RequestOptions = {}) {
+      if (refuse) throw refused();
+      if (blackHole) return hang(options.timeoutMs, options.signal);
+      if (path !== "/version") lists.push(path);
       return { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "10" }, items: [] };
     },
     async stream(path: string, options: StreamOptions = {}) {
+      if (refuse) throw refused();
+      if (blackHole) return hang(options.timeoutMs, options.signal);
       const body = new PassThrough();
       // As connect.ts does: the caller's signal ends the stream.
       options.signal?.addEventListener("abort", () => body.destroy(), { once: true });
@@ -378,7 +408,23 @@ function fakeCluster() {
       explain(error, { ...what, context: "fake" }),
     async close() {},
   } as unknown as Cluster;
-  return { cluster, lists, watches, pods: () => watches.filter((w) => w.path === FAKE_PODS) };
+  return {
+    cluster,
+    lists,
+    watches,
+    pods: () => watches.filter((w) => w.path === FAKE_PODS),
+    blackHole: (on: boolean) => {
+      blackHole = on;
+    },
+    refuse: (on: boolean) => {
+      refuse = on;
+    },
+  };
+}
+
+/** Lets streams and promises move on for a while, whatever they do. */
+async function turns(count = 50): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Lets streams and promises move on (real setImmediate, so it works under mocked timers). */
@@ -420,7 +466,7 @@ test("watch: events split across chunks, even inside a character, arrive whole",
   }
 });
 
-test("watch: a silent watch is dropped and resumed from its last bookmark; one that speaks is kept", async (t) => {
+test("watch: a silent watch is reopened from its last bookmark after the read deadline; one that speaks is kept", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
   const fake = fakeCluster();
   const events: SnapshotEvent[] = [];
@@ -433,25 +479,136 @@ test("watch: a silent watch is dropped and resumed from its last bookmark; one t
     await watch.ready;
     await eventually(() => fake.watches.length === 6);
     const [first] = fake.pods();
-    t.mock.timers.tick(200_000);
+    t.mock.timers.tick(10_000);
     first!.body.write(`${JSON.stringify({ type: "ADDED", object: pod("a", "41") })}\n`);
     first!.body.write(
       `${JSON.stringify({ type: "BOOKMARK", object: { metadata: { resourceVersion: "42" } } })}\n`,
     );
     await eventually(() => added(events, "pods").includes("a"));
 
-    // Past the longest watch timeout plus margin (300 + 30 s) for the five silent watches.
-    t.mock.timers.tick(140_000);
+    // 15 s of silence for the five other watches: reopened, each from where it was.
+    t.mock.timers.tick(6_000);
     await eventually(() => fake.watches.length === 11);
-    assert.equal(fake.pods().length, 1, "the pods watch spoke at 200 s and is still open");
+    assert.equal(fake.pods().length, 1, "the pods watch spoke at 10 s and is still open");
     assert.equal(first!.body.destroyed, false);
 
-    t.mock.timers.tick(200_000);
+    t.mock.timers.tick(10_000);
     await eventually(() => fake.pods().length === 2);
     assert.equal(first!.body.destroyed, true);
     assert.equal(fake.pods()[1]!.query?.resourceVersion, "42");
     assert.equal(fake.lists.length, 6, "no relist");
     assert.deepEqual(errors, []);
+  } finally {
+    await watch.stop();
+  }
+});
+
+test("watch: a half-open connection (data dropped, socket open) is noticed within 30 s", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const fake = fakeCluster();
+  const errors: [WatchedResource, ClusterError][] = [];
+  const watch = watchNamespace(fake.cluster, "fake", () => {}, {
+    istio: NO_NETWORKING,
+    onError: (resource, error) => errors.push([resource, error]),
+  });
+  try {
+    await watch.ready;
+    await eventually(() => fake.watches.length === 6);
+    // From now on nothing gets through: open watches stay silent, new ones never answer.
+    fake.blackHole(true);
+    for (let second = 0; second < 30 && !errors.some(([r]) => r === "pods"); second++) {
+      t.mock.timers.tick(1_000);
+      await turns();
+    }
+    const pods = errors.find(([resource]) => resource === "pods");
+    assert.ok(pods, "the dead pods watch was reported within 30 s");
+    assert.match(pods[1].message, /timed out|did not answer|cannot reach/);
+  } finally {
+    fake.blackHole(false);
+    await watch.stop();
+  }
+});
+
+test("watch: after repeated failures the backoff starts over once a list succeeds", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const fake = fakeCluster();
+  const watch = watchNamespace(fake.cluster, "fake", () => {}, {
+    istio: NO_NETWORKING,
+    onError: () => {},
+    backoff: { initialMs: 2_000, maxMs: 30_000 },
+  });
+  const status = { kind: "Status", status: "Failure", code: 500, reason: "InternalError", message: "x" };
+  try {
+    await watch.ready;
+    await eventually(() => fake.pods().length === 1);
+    // Each cut is followed by a good list: every retry comes after the first delay, not 2^n of it.
+    for (let cut = 1; cut <= 6; cut++) {
+      fake.pods()[cut - 1]!.body.write(`${JSON.stringify({ type: "ERROR", object: status })}\n`);
+      await eventually(() => fake.pods()[cut - 1]!.body.destroyed);
+      t.mock.timers.tick(2_000);
+      await eventually(() => fake.pods().length === cut + 1);
+    }
+    assert.equal(fake.lists.filter((p) => p === FAKE_PODS).length, 7);
+  } finally {
+    await watch.stop();
+  }
+});
+
+test("watch: a 429 comes back after the server's Retry-After, not sooner and not later", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const fake = fakeCluster();
+  const watch = watchNamespace(fake.cluster, "fake", () => {}, {
+    istio: NO_NETWORKING,
+    onError: () => {},
+    backoff: { initialMs: 100, maxMs: 30_000 },
+  });
+  const tooMany = {
+    kind: "Status",
+    status: "Failure",
+    code: 429,
+    reason: "TooManyRequests",
+    message: "Too many requests, please try again later.",
+    details: { retryAfterSeconds: 3 },
+  };
+  try {
+    await watch.ready;
+    await eventually(() => fake.pods().length === 1);
+    fake.pods()[0]!.body.write(`${JSON.stringify({ type: "ERROR", object: tooMany })}\n`);
+    await eventually(() => fake.pods()[0]!.body.destroyed);
+    const lists = () => fake.lists.filter((p) => p === FAKE_PODS).length;
+    t.mock.timers.tick(2_900);
+    await turns();
+    assert.equal(lists(), 1, "not before the 3 s the server asked for");
+    t.mock.timers.tick(200);
+    await eventually(() => lists() === 2);
+  } finally {
+    await watch.stop();
+  }
+});
+
+test("watch: once the API answers again after an outage, every resource is listed again within a second", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const fake = fakeCluster();
+  const events: SnapshotEvent[] = [];
+  const watch = watchNamespace(fake.cluster, "fake", (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+    onError: () => {},
+  });
+  try {
+    await watch.ready;
+    await eventually(() => fake.watches.length === 6);
+    fake.refuse(true);
+    for (const w of fake.watches) w.body.destroy(Object.assign(new Error("reset"), { code: "ECONNRESET" }));
+    // A minute of outage: long enough for any per-watch backoff to have grown to its maximum.
+    for (let second = 0; second < 60; second++) {
+      t.mock.timers.tick(1_000);
+      await turns();
+    }
+    const listsBefore = fake.lists.length;
+    fake.refuse(false);
+    t.mock.timers.tick(1_000);
+    await eventually(() => fake.lists.length >= listsBefore + 6 && syncs(events, "pods").length === 2);
+    assert.equal(fake.lists.length, listsBefore + 6, "each resource listed once, together");
   } finally {
     await watch.stop();
   }

@@ -7,6 +7,7 @@ export type { KubeObject, ObjectMeta, Pod } from "./kube.ts";
 export { SANDBOX_CONTEXT, VIEWER_CONTEXT, WORKSHOP_CONTEXT } from "./kubeconfig.ts";
 export { freeNodePorts } from "./ports.ts";
 export {
+  type ApiFaults,
   ISTIO_VERSION,
   SANDBOX_NODE,
   type Sandbox,
@@ -14,3 +15,4 @@ export {
   startSandbox,
   WORKSHOP_NAMESPACE,
 } from "./sandbox.ts";
+export { DEFAULT_BUDGET, type StoreBudget } from "./store/budget.ts";

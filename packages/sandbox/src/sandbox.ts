@@ -3,7 +3,8 @@ import { applyDefaults } from "./api/defaults.ts";
 import { ObjectService } from "./api/objects.ts";
 import { recordUpdate } from "./api/patch.ts";
 import { findResourceByKind } from "./api/resources.ts";
-import { startApiServer } from "./api/server.ts";
+import { type ApiServer, startApiServer } from "./api/server.ts";
+import { StatusError } from "./api/status.ts";
 import { validate } from "./api/validation.ts";
 import { Authenticator, type StaticUser } from "./auth/authenticator.ts";
 import { PRIVILEGED_GROUP } from "./auth/user.ts";
@@ -32,6 +33,7 @@ import {
 } from "./rbac/bootstrap.ts";
 import { RBAC_GROUP } from "./rbac/kinds.ts";
 import { startWorkshopGrant } from "./rbac/workshopGrant.ts";
+import { DEFAULT_BUDGET, type StoreBudget } from "./store/budget.ts";
 import { Store } from "./store/store.ts";
 
 export const ISTIO_VERSION = "1.28.1";
@@ -58,6 +60,20 @@ export interface SandboxOptions {
   bookmarkIntervalMs?: number;
   /** The cluster's clock (timestamps, token lifetimes); tests move it forward to expire tokens. */
   clock?: () => Date;
+  /** How much the store may hold (see DEFAULT_BUDGET); tests shrink it. */
+  budget?: Partial<StoreBudget>;
+}
+
+/** Faults a test or benchmark injects into the API server; the store and controllers go on. */
+export interface ApiFaults {
+  /** Stops the API listener (connections cut, the port closed) until startApi(). */
+  stopApi(): Promise<void>;
+  /** Starts it again on the same port, with the same certificate, tokens and state. */
+  startApi(): Promise<void>;
+  /** stopApi() then startApi(): a killed and restarted API server that kept its etcd. */
+  restartApi(): Promise<void>;
+  /** Answers every request with `code` (429 or 500, as an overloaded server does) for `ms`. */
+  failRequests(code: 429 | 500, ms: number): void;
 }
 
 export interface Sandbox {
@@ -76,6 +92,7 @@ export interface Sandbox {
   dataPlane: DataPlane;
   /** What the containers printed, as kubelet keeps it for `kubectl logs`. */
   logs: ContainerLogs;
+  faults: ApiFaults;
   stop(): Promise<void>;
 }
 
@@ -85,7 +102,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const [certificates, ports] = await Promise.all([makeServingCertificates(), freeNodePorts(3)]);
   const [httpNodePort, httpsNodePort, statusNodePort] = ports as [number, number, number];
 
-  const store = new Store(options.clock);
+  const store = new Store(options.clock, { ...DEFAULT_BUDGET, ...options.budget });
   const objects = new ObjectService(
     store,
     [
@@ -132,20 +149,49 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [viewerToken, { name: VIEWER_USER, groups: [] }],
     [workshopToken, { name: WORKSHOP_USER, groups: [] }],
   ]);
-  const api = await startApiServer({
+  let failing: { code: 429 | 500; until: number } | undefined;
+  const apiOptions = {
     objects,
     tls: certificates,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     pods: dataPlane,
     authenticator: new Authenticator(store, staticTokens),
     logs,
-  });
+    intercept: () => {
+      if (!failing || Date.now() >= failing.until) return undefined;
+      return failing.code === 429
+        ? new StatusError(429, "TooManyRequests", "Too many requests, please try again later.", {
+            retryAfterSeconds: 1,
+          })
+        : new StatusError(500, "InternalError", "Internal error occurred: the sandbox was told to fail");
+    },
+  };
+  let api: ApiServer | undefined = await startApiServer(apiOptions);
+  const port = api.port;
+  const faults: ApiFaults = {
+    async stopApi() {
+      const running = api;
+      api = undefined;
+      await running?.close();
+    },
+    async startApi() {
+      api ??= await startApiServer({ ...apiOptions, port });
+    },
+    async restartApi() {
+      await faults.stopApi();
+      await faults.startApi();
+    },
+    failRequests(code, ms) {
+      failing = { code, until: Date.now() + ms };
+    },
+  };
 
   let stopped = false;
+  const server = api.url;
   return {
-    server: api.url,
+    server,
     kubeconfig: sandboxKubeconfig({
-      server: api.url,
+      server,
       caPem: certificates.caPem,
       adminToken,
       viewerToken,
@@ -161,13 +207,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store,
     dataPlane,
     logs,
+    faults,
     async stop() {
       if (stopped) return;
       stopped = true;
       await dataPlane.stop();
       stopWorkshopGrant();
       controllers.stop();
-      await api.close();
+      await faults.stopApi();
     },
   };
 }

@@ -123,6 +123,21 @@ export function explain(sample: Sample, namespace: string): { what: string; fix:
           what: "host name does not resolve",
           fix: fix("check the host in GATEWAY_URL (or --gateway-url)"),
         };
+      case "truncated":
+        return {
+          what: "the answer broke off",
+          fix: fix(
+            "the connection closed in the middle of the page: something between here and productpage (a proxy, a port-forward, the gateway) cut it; check that GATEWAY_URL points at the ingress gateway itself",
+          ),
+        };
+      case "not-productpage":
+        return {
+          what: "200, but not Bookinfo's product page",
+          fix: fix(
+            "something else answers at GATEWAY_URL (another application, an error page); check the address and that the Gateway's route sends /productpage to productpage",
+            { do: "run", command: `kubectl -n ${ns} get virtualservice bookinfo -o yaml` },
+          ),
+        };
       default:
         return { what: "request failed", fix: fix("check that GATEWAY_URL points at the ingress gateway") };
     }

@@ -8,7 +8,7 @@ import type { Sample, Snapshot } from "../../model/snapshot.ts";
 import { STREAMS } from "../../model/streams.ts";
 import { type StreamSummary, summarizeStreams } from "../../traffic/statistics.ts";
 
-const ERROR_ORDER = ["refused", "reset", "timeout", "dns", "other"];
+const ERROR_ORDER = ["refused", "reset", "timeout", "truncated", "not-productpage", "dns", "other"];
 
 /** The rows of the panel: a version, a page without reviews, a page without ratings, or unreadable. */
 export type RowKey = "v1" | "v2" | "v3" | "unavailable" | "ratings" | "unknown";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { ProductPageClass } from "../../../source/traffic/classifyProductPage.ts";
-import { classifyProductPage } from "../../../source/traffic/classifyProductPage.ts";
+import { classifyProductPage, isCompleteProductPage } from "../../../source/traffic/classifyProductPage.ts";
 
 const FIXTURES = new URL("../../fixtures/productpage/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
@@ -107,6 +107,10 @@ describe("the fixtures carry the markers the research describes", () => {
   });
 });
 
+/** A fragment inside the least a page needs to count as a whole product page. */
+const whole = (fragment: string) =>
+  `<html><title>Simple Bookstore App</title><h4>Book Reviews</h4>${fragment}</html>`;
+
 describe("classifyProductPage rules", () => {
   test("the pod name pins the version over the star markup", () => {
     const page = fixture("tailwind-v2.html").replaceAll(POD.v2, POD.v3);
@@ -130,22 +134,22 @@ describe("classifyProductPage rules", () => {
   });
 
   test("a row of only empty stars is still a rating row", () => {
-    const page = `<title>Simple Bookstore App</title><h4>Book Reviews</h4><font color="red"><span class="glyphicon glyphicon-star-empty"></span></font>`;
+    const page = whole(`<font color="red"><span class="glyphicon glyphicon-star-empty"></span></font>`);
     assert.equal(classifyProductPage(200, page).version, "v3");
   });
 
   test("stars with no colour that can be read count as v2, the default colour", () => {
-    const page = `<title>Simple Bookstore App</title><span class="glyphicon glyphicon-star"></span>`;
+    const page = whole(`<span class="glyphicon glyphicon-star"></span>`);
     assert.equal(classifyProductPage(200, page).version, "v2");
   });
 
   test("an unclosed star row is still read, within its window", () => {
-    const page = `<title>Simple Bookstore App</title><div class="flex gap-x-1 text-red-500"><svg id="glyphicon glyphicon-star"></svg>`;
+    const page = whole(`<div class="flex gap-x-1 text-red-500"><svg id="glyphicon glyphicon-star"></svg>`);
     assert.equal(classifyProductPage(200, page).version, "v3");
   });
 
   test("a red element without stars (rating error, error heading) is not v3", () => {
-    const page = `<title>Simple Bookstore App</title><h2>Book Reviews</h2><p class="text-red-500">Something else</p>`;
+    const page = whole(`<p class="text-red-500">Something else</p>`);
     assert.equal(classifyProductPage(200, page).version, "v1");
   });
 
@@ -160,9 +164,19 @@ describe("classifyProductPage rules", () => {
     assert.deepEqual(classifyProductPage(200, front), { pageErrors: [] });
   });
 
+  test("only a whole page gives a version: the title, the reviews section and the end of the document", () => {
+    const v2 = fixture("tailwind-v2.html");
+    assert.equal(classifyProductPage(200, v2).version, "v2");
+    assert.deepEqual(classifyProductPage(200, v2.slice(0, v2.length / 2)), { pageErrors: [] });
+    assert.deepEqual(classifyProductPage(200, v2.replace(/<title>[^<]*<\/title>/, "")), { pageErrors: [] });
+    assert.deepEqual(classifyProductPage(200, v2.replaceAll("Book Reviews", "")), { pageErrors: [] });
+    assert.equal(isCompleteProductPage(`${v2}\n  `), true, "whitespace after </html> is still the end");
+  });
+
   test("page errors come in a fixed order whatever the page order", () => {
-    const page =
-      "Ratings service is currently unavailable Error fetching product reviews Error fetching product details";
+    const page = whole(
+      "Ratings service is currently unavailable Error fetching product reviews Error fetching product details",
+    );
     assert.deepEqual(classifyProductPage(200, page).pageErrors, ["details", "reviews", "ratings"]);
   });
 });

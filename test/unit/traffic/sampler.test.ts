@@ -106,13 +106,13 @@ describe("sampleProductPage", () => {
     await local.allClosed();
   });
 
-  test("a body that stops half way is a timeout that keeps the code", LIMIT, async () => {
+  test("a body that stops half way is a timeout, and only that", LIMIT, async () => {
     const local = await server((_request, response) => {
       response.writeHead(200, { "content-type": "text/html" });
       response.write("<title>Simple Bookstore App</title>");
     });
     const sample = await sampleProductPage(local.url, { timeoutMs: 150 });
-    assert.equal(sample.code, 200);
+    assert.equal(sample.code, undefined);
     assert.equal(sample.error, "timeout");
     assert.equal(sample.version, undefined);
   });
@@ -130,15 +130,58 @@ describe("sampleProductPage", () => {
     assert.equal(sample.code, undefined);
   });
 
-  test("a body cut off after the headers keeps the code and says reset", LIMIT, async () => {
-    const local = await server((request, response) => {
-      response.writeHead(200, { "content-length": "100000" });
-      response.write("<title>Simple Bookstore App</title>", () => request.socket.resetAndDestroy());
-    });
-    const sample = await sampleProductPage(local.url, { timeoutMs: 5000 });
-    assert.equal(sample.code, 200);
-    assert.equal(sample.error, "reset");
-  });
+  test(
+    "a body cut off after the headers is one outcome, truncated: not a 200 and an error",
+    LIMIT,
+    async () => {
+      const local = await server((request, response) => {
+        response.writeHead(200, { "content-length": "100000" });
+        response.write(page("tailwind-v2.html").slice(0, 5000), () => request.socket.resetAndDestroy());
+      });
+      const samples = await sampler({ url: local.url, concurrency: 4 }).burst(20);
+      for (const sample of samples)
+        assert.deepEqual([sample.code, sample.error, sample.version], [undefined, "truncated", undefined]);
+      const summary = summarizeSamples(samples);
+      assert.deepEqual(summary.codes, {});
+      assert.deepEqual(summary.errors, { truncated: 20 }, "20 requests, 20 outcomes");
+    },
+  );
+
+  test(
+    "a connection closed cleanly mid-body (fewer bytes than Content-Length) is truncated",
+    LIMIT,
+    async () => {
+      const local = await server((_request, response) => {
+        const body = page("tailwind-v1.html");
+        response.writeHead(200, { "content-length": String(body.length) });
+        response.write(body.slice(0, 2000), () => response.socket?.end());
+      });
+      const sample = await sampleProductPage(local.url, { timeoutMs: 5000 });
+      assert.deepEqual([sample.code, sample.error], [undefined, "truncated"]);
+    },
+  );
+
+  test(
+    "a 200 that is not a whole product page is its own kind of error, with no version",
+    LIMIT,
+    async () => {
+      const bodies = [
+        "<html><title>Welcome to nginx!</title></html>",
+        "\u0000\u0001 garbage",
+        // Cut short, but the chunked answer ended properly: no title-to-</html> page.
+        page("tailwind-v3.html").slice(0, 4000),
+      ];
+      let next = 0;
+      const local = await server((_request, response) => response.end(bodies[next++ % bodies.length]));
+      for (let i = 0; i < bodies.length; i++) {
+        const sample = await sampleProductPage(local.url, { timeoutMs: 5000 });
+        assert.deepEqual(
+          [sample.code, sample.error, sample.version],
+          [undefined, "not-productpage", undefined],
+        );
+      }
+    },
+  );
 
   test("reads at most a megabyte of body and classifies what it read", LIMIT, async () => {
     const local = await server((_request, response) => {

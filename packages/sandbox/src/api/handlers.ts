@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { load as loadYaml } from "js-yaml";
 import { subresourcesAt } from "../crd/catalog.ts";
 import {
   addWarnings,
@@ -12,10 +11,18 @@ import type { KubeObject, Pod } from "../kube.ts";
 import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { toTable } from "../tables/index.ts";
 import type { User } from "./authorization.ts";
+import { readJson } from "./jsonBody.ts";
 import { applyJsonPatch } from "./jsonPatch.ts";
+import { watchTimeout } from "./listOptions.ts";
 import { logContainer, serveLog } from "./logs.ts";
 import type { DeleteOptions, ObjectService } from "./objects.ts";
-import { conflictMessage, jsonMergePatch, serverSideApply, strategicMergePatch } from "./patch.ts";
+import {
+  conflictMessage,
+  jsonMergePatch,
+  PatchError,
+  serverSideApply,
+  strategicMergePatch,
+} from "./patch.ts";
 import {
   decodeKubernetesProtobuf,
   isKubernetesProtobuf,
@@ -23,6 +30,14 @@ import {
   ProtobufUnsupportedError,
 } from "./protobuf.ts";
 import type { ResourceRequest } from "./request.ts";
+import {
+  checkApplied,
+  checkDecoded,
+  checkPatched,
+  decodeApply,
+  decodeObject,
+  decodePatch,
+} from "./requestBody.ts";
 import { groupVersion, type ResourceType, storageKey } from "./resources.ts";
 import {
   matchesFields,
@@ -31,7 +46,14 @@ import {
   parseLabelSelector,
   SelectorError,
 } from "./selectors.ts";
-import { badRequest, methodNotAllowed, notFound, StatusError, unsupportedMediaType } from "./status.ts";
+import {
+  badRequest,
+  invalid,
+  methodNotAllowed,
+  notFound,
+  StatusError,
+  unsupportedMediaType,
+} from "./status.ts";
 import { serveWatch } from "./watch.ts";
 
 export interface RequestContext {
@@ -128,21 +150,21 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
     }
     case "create": {
       if (name) throw methodNotAllowed();
-      const body = await readObject(ctx);
+      const body = await readObject(ctx, r, version);
       checkKind(r, body);
       addWarnings(ctx.res, checkUndeclaredFields(r, body, fieldValidationOf(url), "write"));
       const created = objects.create(r, namespace, body, { manager, dryRun });
       return ctx.send(201, present(r, version, created));
     }
     case "update": {
-      const body = await readObject(ctx);
+      const body = await readObject(ctx, r, version);
       checkKind(r, body);
       addWarnings(ctx.res, checkUndeclaredFields(r, body, fieldValidationOf(url), "write"));
       const updated = objects.update(r, namespace, name ?? "", body, { manager, dryRun, subresource });
       return ctx.send(200, present(r, version, updated));
     }
     case "patch":
-      return patch(ctx, request, manager, dryRun);
+      return patch(ctx, request, manager, dryRun).catch(refusedPatch);
     case "delete": {
       const options = await readDeleteOptions(ctx);
       const deleted = objects.delete(r, namespace, name ?? "", { ...options, dryRun });
@@ -161,6 +183,17 @@ export async function handleResource(ctx: RequestContext, request: ResourceReque
     default:
       throw methodNotAllowed();
   }
+}
+
+/**
+ * A patch that cannot be applied is the client's mistake, whatever the merge code calls it: 400
+ * or 422 with the merge code's words. (The API server answers some of these, such as a list item
+ * without its merge key, with a 500; a client's mistake should never look like the server's.)
+ */
+function refusedPatch(error: unknown): never {
+  if (!(error instanceof PatchError)) throw error;
+  if (error.status === 422) throw new StatusError(422, "Invalid", error.message);
+  throw new StatusError(400, "BadRequest", error.message);
 }
 
 function successStatus(r: ResourceType, object: KubeObject) {
@@ -197,7 +230,7 @@ function list(ctx: RequestContext, request: ResourceRequest, watch: boolean): vo
     selectorMatches(o);
   const table = wantsTable(req);
   if (watch) {
-    const timeout = Number(url.searchParams.get("timeoutSeconds") ?? "");
+    const timeoutSeconds = watchTimeout(url, r);
     serveWatch(
       ctx.res,
       {
@@ -212,7 +245,7 @@ function list(ctx: RequestContext, request: ResourceRequest, watch: boolean): vo
         resourceVersion: url.searchParams.get("resourceVersion") ?? undefined,
         bookmarks: url.searchParams.get("allowWatchBookmarks") === "true",
         bookmarkIntervalMs: ctx.bookmarkIntervalMs,
-        timeoutSeconds: Number.isFinite(timeout) ? timeout : undefined,
+        timeoutSeconds,
         bookmarkObject: (resourceVersion) => ({
           kind: r.kind,
           apiVersion: groupVersion(r.group, request.version),
@@ -252,9 +285,8 @@ async function patch(
         "PATCH, application/apply-patch+yaml requests must supply a fieldManager query parameter",
       );
     }
-    const applied = parseBody(raw, true) as KubeObject;
-    if (!applied || typeof applied !== "object" || Array.isArray(applied))
-      throw badRequest("the apply body must be an object");
+    const applied = decodeApply(raw).value as KubeObject;
+    checkApplied(r, request.version, applied);
     checkKind(r, applied);
     applied.metadata ??= {};
     checkApplyBody(r, applied);
@@ -302,21 +334,24 @@ async function patch(
   }
 
   const live = objects.get(r, request.namespace, name);
-  const body = parseBody(raw, false);
+  const decoded = decodePatch(contentType, raw);
+  const body = decoded.value;
   let next: unknown;
   if (contentType === "application/json-patch+json") {
-    if (!Array.isArray(body))
-      throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
-    next = applyJsonPatch(live, body);
+    next = applyJsonPatch(live, body as unknown[]);
   } else {
-    if (!body || typeof body !== "object" || Array.isArray(body))
-      throw badRequest("the patch body must be a JSON object");
     next =
       contentType === "application/merge-patch+json"
         ? jsonMergePatch(live, body)
         : strategicMergePatch(live, body, r.kind);
   }
   addWarnings(ctx.res, checkUndeclaredFields(r, next as KubeObject, fieldValidationOf(url), "patch"));
+  const strategic = contentType === "application/strategic-merge-patch+json";
+  checkPatched(r, next, decoded, strategic ? "unstructured" : "json");
+  // The patched object must still name what the URL names (the API server's checkName).
+  const patchedName = (next as KubeObject).metadata?.name ?? "";
+  if (patchedName !== name)
+    throw badRequest(`the name of the object (${patchedName}) does not match the name on the URL (${name})`);
   const updated = objects.update(
     r,
     request.namespace,
@@ -331,29 +366,25 @@ async function patch(
   ctx.send(200, present(r, request.version, updated));
 }
 
-function parseBody(raw: string, yaml: boolean): unknown {
-  if (raw.trim() === "") throw badRequest("the request body is empty");
+/** A small JSON body (delete options, a Scale): Go's syntax message when it does not parse. */
+function parseBody(raw: string): unknown {
   try {
-    return yaml ? loadYaml(raw) : JSON.parse(raw);
+    return readJson(raw).value;
   } catch (error) {
-    throw badRequest(`the request body could not be decoded: ${(error as Error).message.split("\n")[0]}`);
+    throw badRequest((error as Error).message);
   }
 }
 
 /** Bodies the sandbox can decode. kubectl create sends protobuf and never retries as JSON. */
 const OBJECT_TYPES = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
 
-export async function readObject(ctx: RequestContext): Promise<KubeObject> {
+export async function readObject(ctx: RequestContext, r: ResourceType, version: string): Promise<KubeObject> {
   const contentType = (ctx.req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
-  if (isKubernetesProtobuf(contentType)) return decodeProtobufBody(await ctx.body());
+  if (isKubernetesProtobuf(contentType))
+    return checkDecoded(r, version, decodeProtobufBody(await ctx.body()));
   if (!OBJECT_TYPES.includes(contentType)) throw unsupportedMediaType(contentType, OBJECT_TYPES);
   const raw = (await ctx.body()).toString("utf8");
-  const body = parseBody(raw, contentType === "application/yaml");
-  if (!body || typeof body !== "object" || Array.isArray(body))
-    throw badRequest("the request body must be a JSON object");
-  const object = body as KubeObject;
-  object.metadata ??= {};
-  return object;
+  return decodeObject(r, version, raw, contentType === "application/yaml");
 }
 
 function decodeProtobufBody(body: Buffer): KubeObject {
@@ -378,7 +409,7 @@ function checkKind(r: ResourceType, body: KubeObject): void {
 
 async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   const raw = (await ctx.body()).toString("utf8").trim();
-  const fromBody = raw ? (parseBody(raw, false) as DeleteOptions & { kind?: string }) : {};
+  const fromBody = raw ? (parseBody(raw) as DeleteOptions & { kind?: string }) : {};
   const q = ctx.url.searchParams;
   const grace = q.get("gracePeriodSeconds") ?? fromBody.gracePeriodSeconds;
   const propagation = q.get("propagationPolicy") ?? fromBody.propagationPolicy;
@@ -424,21 +455,47 @@ async function handleScale(ctx: RequestContext, request: ResourceRequest, manage
     };
   };
   if (req.method === "GET") return ctx.send(200, toScale(current));
-  let replicas: unknown;
+  if (req.method !== "PATCH" && req.method !== "PUT") throw methodNotAllowed();
   const raw = (await ctx.body()).toString("utf8");
-  const body = parseBody(raw, false) as { spec?: { replicas?: unknown } };
-  if (req.method === "PATCH" || req.method === "PUT") replicas = body?.spec?.replicas;
-  else throw methodNotAllowed();
-  if (typeof replicas !== "number" || replicas < 0 || !Number.isInteger(replicas)) {
-    throw badRequest(
-      `spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`,
-    );
+  const scale = SCALE_RESOURCE;
+  let replicas: unknown;
+  if (req.method === "PUT") {
+    replicas = (decodeObject(scale, "v1", raw, false).spec as { replicas?: unknown } | undefined)?.replicas;
+  } else {
+    const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
+    if (!PATCH_TYPES.includes(contentType) || contentType.includes("apply"))
+      throw unsupportedMediaType(contentType, PATCH_TYPES.slice(0, 3));
+    const decoded = decodePatch(contentType, raw);
+    const patched =
+      contentType === "application/json-patch+json"
+        ? applyJsonPatch(toScale(current), decoded.value as unknown[])
+        : jsonMergePatch(toScale(current), decoded.value);
+    checkPatched(scale, patched, decoded, contentType.includes("strategic") ? "unstructured" : "json");
+    replicas = (patched as { spec?: { replicas?: unknown } }).spec?.replicas;
+  }
+  if (typeof replicas !== "number" || replicas < 0) {
+    throw invalid(scale, name, [
+      {
+        field: "spec.replicas",
+        message: `Invalid value: ${JSON.stringify(replicas ?? 0)}: must be greater than or equal to 0`,
+      },
+    ]);
   }
   const next = structuredClone(current);
   next.spec = { ...(next.spec as object), replicas };
   const updated = objects.update(r, request.namespace, name, next, { manager });
   ctx.send(200, toScale(updated));
 }
+
+/** What messages about the scale subresource name: `Scale.autoscaling "x" is invalid`. */
+const SCALE_RESOURCE: ResourceType = {
+  group: "autoscaling",
+  versions: ["v1"],
+  plural: "scales",
+  singular: "scale",
+  kind: "Scale",
+  namespaced: true,
+};
 
 function sendLog(ctx: RequestContext, request: ResourceRequest): void {
   const pod = ctx.objects.get(request.resource, request.namespace, request.name ?? "") as Pod;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { KubeObject } from "../kube.ts";
+import { StoreBudgetError } from "../store/budget.ts";
 import { type Store, StoreConflictError, StoreExistsError, StoreNotFoundError } from "../store/store.ts";
 import type { AdmissionPlugin, Operation } from "./admission.ts";
 import { type ResourceType, storageKey } from "./resources.ts";
@@ -126,6 +127,7 @@ export class ObjectService {
       return this.store.create(storageKey(r), recorded);
     } catch (error) {
       if (error instanceof StoreExistsError) throw alreadyExists(r, meta.name);
+      if (error instanceof StoreBudgetError) throw overBudget(r, meta.name, error);
       throw error;
     }
   }
@@ -274,6 +276,7 @@ export class ObjectService {
     } catch (error) {
       if (error instanceof StoreConflictError) throw conflict(r, object.metadata.name ?? "");
       if (error instanceof StoreNotFoundError) throw notFound(r, object.metadata.name ?? "");
+      if (error instanceof StoreBudgetError) throw overBudget(r, object.metadata.name ?? "", error);
       throw error;
     }
   }
@@ -294,6 +297,24 @@ export class ObjectService {
       );
     }
   }
+}
+
+/**
+ * A write the store has no room for: 413 for one object larger than etcd takes, else 403 in the
+ * words of an exceeded ResourceQuota, which is what a cluster says when a namespace is full.
+ */
+function overBudget(r: ResourceType, name: string, error: StoreBudgetError): StatusError {
+  if (error.limit === "objectBytes")
+    return new StatusError(
+      413,
+      "RequestEntityTooLarge",
+      `Request entity too large: etcdserver: request is too large (the object is ${error.requested} bytes, at most ${error.max} are stored)`,
+    );
+  return new StatusError(403, "Forbidden", `${storageKey(r)} "${name}" is forbidden: ${error.message}`, {
+    name,
+    ...(r.group ? { group: r.group } : {}),
+    kind: r.plural,
+  });
 }
 
 /** Kinds whose API strategy keeps metadata.generation (pods and services do not, in 1.32). */

@@ -1,4 +1,5 @@
 import { findResource, RESOURCES, type ResourceType, type Served } from "./resources.ts";
+import { badRequest } from "./status.ts";
 
 /** A request for objects, parsed from a Kubernetes REST path. */
 export interface ResourceRequest {
@@ -30,7 +31,7 @@ export type ParsedPath =
  * the caller can answer 404 the way the API server does.
  */
 export function parseResourcePath(pathname: string, served: Served = RESOURCES): ParsedPath {
-  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = pathname.split("/").filter(Boolean).map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];
@@ -45,7 +46,11 @@ export function parseResourcePath(pathname: string, served: Served = RESOURCES):
 
   // /namespaces/{ns}/{resource}/... addresses namespaced objects; /namespaces/{name}[/status]
   // addresses the Namespace itself.
+  // A namespace or name is one path segment: "..", "." or an encoded "/" could address
+  // something else than what authorization saw, so they are refused, as the API server does.
+  if (rest[0] === "namespaces") checkSegment("namespace", rest[1]);
   if (rest[0] === "namespaces" && rest.length >= 3 && rest[2] !== "status" && rest[2] !== "finalize") {
+    checkSegment("name", rest[3]);
     const resource = findResource(group, version, rest[2] ?? "", served);
     if (!resource?.namespaced)
       return {
@@ -63,6 +68,7 @@ export function parseResourcePath(pathname: string, served: Served = RESOURCES):
       request: { group, version, resource, namespace: rest[1], name: rest[3], subresource: rest[4] },
     };
   }
+  if (rest[0] !== "namespaces") checkSegment("name", rest[1]);
   const resource = findResource(group, version, rest[0] ?? "", served);
   if (!resource)
     return {
@@ -75,4 +81,23 @@ export function parseResourcePath(pathname: string, served: Served = RESOURCES):
     };
   if (rest.length > 3) return { kind: "other" };
   return { kind: "resource", request: { group, version, resource, name: rest[1], subresource: rest[2] } };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in path segment ${JSON.stringify(segment)}`);
+  }
+}
+
+/** apimachinery's IsValidPathSegmentName, in the API server's words. */
+function checkSegment(what: "namespace" | "name", segment: string | undefined): void {
+  if (segment === undefined) return;
+  const problems =
+    segment === "." || segment === ".."
+      ? [`may not be '${segment}'`]
+      : ["/", "%"].filter((c) => segment.includes(c)).map((c) => `may not contain '${c}'`);
+  if (problems.length > 0)
+    throw badRequest(`${JSON.stringify(segment)} is not a valid ${what}: ${problems.join(", ")}`);
 }

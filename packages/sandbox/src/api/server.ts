@@ -31,12 +31,12 @@ import {
   parseOpenApiPath,
 } from "./openapi.ts";
 import { parseResourcePath, type ResourceRequest } from "./request.ts";
+import { MAX_BODY_BYTES } from "./requestBody.ts";
 import { servedResources } from "./resources.ts";
-import { internal, methodNotAllowed, pathNotFound, StatusError, tooLarge } from "./status.ts";
+import { badRequest, internal, methodNotAllowed, pathNotFound, StatusError, tooLarge } from "./status.ts";
 import { type PodConnector, StreamingServer } from "./streaming.ts";
 
-/** The API server's own limit on request bodies (3 MiB), answered with 413 like it does. */
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+export { MAX_BODY_BYTES };
 
 export interface ApiServerOptions {
   objects: ObjectService;
@@ -50,6 +50,8 @@ export interface ApiServerOptions {
   pods?: PodConnector;
   /** The node's container logs, served at pods/{name}/log. */
   logs?: ContainerLogs;
+  /** Fault injection for tests: a Status to answer a request with instead of serving it. */
+  intercept?: (method: string, path: string) => StatusError | undefined;
 }
 
 export interface ApiServer {
@@ -104,6 +106,28 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         server.closeAllConnections();
       }),
   };
+}
+
+/** The path's segments decoded, as the API server's RequestInfo sees them (a bad escape stays as sent). */
+function decodedPath(path: string): string {
+  return path
+    .split("/")
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join("/");
+}
+
+function requestUrl(raw: string): URL {
+  try {
+    return new URL(raw, "https://sandbox");
+  } catch {
+    throw badRequest(`the request URI ${JSON.stringify(raw.slice(0, 100))} cannot be parsed`);
+  }
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
@@ -171,15 +195,20 @@ async function handle(
   options: ApiServerOptions,
   watches: Set<() => void>,
 ): Promise<void> {
-  const url = new URL(req.url ?? "/", "https://sandbox");
   const send = (code: number, body: unknown) => sendJson(res, code, body);
+  let url = new URL("https://sandbox/");
   try {
-    const path = url.pathname.replace(/\/+$/, "") || "/";
+    url = requestUrl(req.url ?? "/");
+    // The path as sent: URL parsing would resolve "%2e%2e" and "//", and so address
+    // something other than what the client named.
+    const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "") || "/";
+    const injected = options.intercept?.(req.method ?? "GET", path);
+    if (injected) throw injected;
     // Authentication, then authorization, then routing, as the API server's filters go: what RBAC
     // denies is 403 even where nothing is served.
     const user = options.authenticator.identify(req, path);
     requireAllowed(
-      requestAttributes(user, req.method ?? "GET", path, url.searchParams),
+      requestAttributes(user, req.method ?? "GET", decodedPath(path), url.searchParams),
       options.objects.store,
     );
 
@@ -256,6 +285,8 @@ async function handle(
     }
     // Drain what the client is still sending so the connection can be reused.
     req.resume();
+    const retryAfter = status.details?.retryAfterSeconds;
+    if (typeof retryAfter === "number") res.setHeader("Retry-After", String(retryAfter));
     send(status.code, status.toStatus());
   }
 }

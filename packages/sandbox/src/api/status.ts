@@ -128,7 +128,8 @@ export const methodNotAllowed = () =>
 export const pathNotFound = () =>
   new StatusError(404, "NotFound", "the server could not find the requested resource");
 
-export const tooLarge = (limit: number) => new StatusError(413, "RequestEntityTooLarge", `limit is ${limit}`);
+export const tooLarge = (limit: number) =>
+  new StatusError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
 
 export const internal = (message: string) =>
   new StatusError(500, "InternalError", `Internal error occurred: ${message}`);

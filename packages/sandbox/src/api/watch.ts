@@ -39,6 +39,11 @@ export function serveWatch(
     "Transfer-Encoding": "chunked",
   });
   res.flushHeaders();
+  // A timeout already past (timeoutSeconds < 0, which the API server accepts) ends it at once.
+  if (options.timeoutSeconds !== undefined && options.timeoutSeconds < 0) {
+    res.end();
+    return;
+  }
 
   const send = (type: WatchEventType | "BOOKMARK" | "ERROR", object: unknown) => {
     res.write(`${JSON.stringify({ type, object })}\n`);

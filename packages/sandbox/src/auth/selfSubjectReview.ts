@@ -11,7 +11,7 @@ export const isSelfSubjectReview = (request: ResourceRequest): boolean =>
 
 export async function answerSelfSubjectReview(ctx: RequestContext, request: ResourceRequest): Promise<void> {
   if (ctx.req.method !== "POST" || request.name) throw methodNotAllowed();
-  await readObject(ctx);
+  await readObject(ctx, request.resource, request.version);
   const { user } = ctx;
   ctx.send(201, {
     kind: "SelfSubjectReview",

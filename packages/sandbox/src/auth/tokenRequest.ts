@@ -40,7 +40,7 @@ export async function createServiceAccountToken(
   const { objects } = ctx;
   const namespace = request.namespace ?? "";
   const name = request.name ?? "";
-  const body = await readObject(ctx);
+  const body = await readObject(ctx, TOKEN_REQUEST, "v1");
   if (body.kind && body.kind !== "TokenRequest")
     throw badRequest(
       `the kind of the request body (${body.kind}) does not match the resource (TokenRequest)`,

@@ -57,7 +57,7 @@ const timestampOf = (ctx: RequestContext) =>
 export async function answerAccessReview(ctx: RequestContext, request: ResourceRequest): Promise<void> {
   if (ctx.req.method !== "POST" || request.name) throw methodNotAllowed();
   const r = request.resource;
-  const body = await readObject(ctx);
+  const body = await readObject(ctx, request.resource, request.version);
   if (body.kind && body.kind !== r.kind)
     throw badRequest(`the kind of the request body (${body.kind}) does not match the resource (${r.kind})`);
   const review: KubeObject = {

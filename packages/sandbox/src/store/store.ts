@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { KubeObject } from "../kube.ts";
+import { DEFAULT_BUDGET, type StoreBudget, StoreBudgetError } from "./budget.ts";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -35,12 +36,25 @@ const key = (namespace: string | undefined, name: string) => `${namespace ?? ""}
 export class Store {
   #revision = 1;
   #objects = new Map<string, Map<string, KubeObject>>();
+  /** Each stored object's JSON size, by the same keys as #objects. */
+  #sizes = new Map<string, Map<string, number>>();
+  #count = 0;
+  #bytes = 0;
   #history: StoreEvent[] = [];
+  #historySizes: number[] = [];
+  #historyBytes = 0;
   #listeners = new Set<StoreListener>();
   #clock: () => Date;
+  readonly budget: StoreBudget;
 
-  constructor(clock: () => Date = () => new Date()) {
+  constructor(clock: () => Date = () => new Date(), budget: StoreBudget = DEFAULT_BUDGET) {
     this.#clock = clock;
+    this.budget = budget;
+  }
+
+  /** Objects stored and the bytes of their JSON, for the budget and for benchmarks. */
+  get usage(): { objects: number; bytes: number; historyBytes: number } {
+    return { objects: this.#count, bytes: this.#bytes, historyBytes: this.#historyBytes };
   }
 
   get revision(): number {
@@ -96,9 +110,15 @@ export class Store {
     const stored = structuredClone(object);
     stored.metadata.uid ??= randomUUID();
     stored.metadata.creationTimestamp ??= this.#timestamp();
-    stored.metadata.resourceVersion = String(++this.#revision);
+    stored.metadata.resourceVersion = String(this.#revision + 1);
+    // Measured (and so proven serializable) before anything changes: a write that fails here
+    // leaves the store as it was.
+    const size = sizeOf(stored);
+    this.#admit(resource, meta.namespace, size, 0, true);
+    ++this.#revision;
     bucket.set(k, stored);
-    this.#emit({ type: "ADDED", resource, object: stored, resourceVersion: this.#revision });
+    this.#account(resource, k, size);
+    this.#emit({ type: "ADDED", resource, object: stored, resourceVersion: this.#revision }, size);
     return structuredClone(stored);
   }
 
@@ -124,15 +144,23 @@ export class Store {
     if (sameContent(current, stored)) return structuredClone(current);
     if (stored.metadata.generation !== undefined && specChanged(current, stored))
       stored.metadata.generation += 1;
-    stored.metadata.resourceVersion = String(++this.#revision);
+    stored.metadata.resourceVersion = String(this.#revision + 1);
+    const size = sizeOf(stored);
+    const before = this.#sizes.get(resource)?.get(k) ?? 0;
+    this.#admit(resource, object.metadata.namespace, size, before, false);
+    ++this.#revision;
     bucket.set(k, stored);
-    this.#emit({
-      type: "MODIFIED",
-      resource,
-      object: stored,
-      previous: current,
-      resourceVersion: this.#revision,
-    });
+    this.#account(resource, k, size);
+    this.#emit(
+      {
+        type: "MODIFIED",
+        resource,
+        object: stored,
+        previous: current,
+        resourceVersion: this.#revision,
+      },
+      size,
+    );
     return structuredClone(stored);
   }
 
@@ -143,9 +171,10 @@ export class Store {
     const current = bucket?.get(k);
     if (!bucket || !current) return undefined;
     bucket.delete(k);
+    this.#account(resource, k, undefined);
     const gone = structuredClone(current);
     gone.metadata.resourceVersion = String(++this.#revision);
-    this.#emit({ type: "DELETED", resource, object: gone, resourceVersion: this.#revision });
+    this.#emit({ type: "DELETED", resource, object: gone, resourceVersion: this.#revision }, 0);
     return structuredClone(gone);
   }
 
@@ -173,9 +202,70 @@ export class Store {
     return bucket;
   }
 
-  #emit(event: StoreEvent): void {
+  /** Refuses a write the budget has no room for, before it changes anything. */
+  #admit(
+    resource: string,
+    namespace: string | undefined,
+    size: number,
+    before: number,
+    adding: boolean,
+  ): void {
+    const budget = this.budget;
+    if (size > budget.maxObjectBytes)
+      throw new StoreBudgetError("objectBytes", "storage/object-bytes", size, 0, budget.maxObjectBytes);
+    if (this.#bytes - before + size > budget.maxBytes)
+      throw new StoreBudgetError("bytes", "storage/bytes", size, this.#bytes, budget.maxBytes);
+    if (!adding) return;
+    if (this.#count + 1 > budget.maxObjects)
+      throw new StoreBudgetError("objects", "count/objects", 1, this.#count, budget.maxObjects);
+    const perNamespace = budget.perNamespace[resource];
+    if (perNamespace !== undefined && namespace !== undefined) {
+      let used = 0;
+      for (const other of this.#objects.get(resource)?.values() ?? [])
+        if (other.metadata.namespace === namespace) used++;
+      if (used + 1 > perNamespace)
+        throw new StoreBudgetError("perNamespace", resource, 1, used, perNamespace);
+    }
+  }
+
+  /** Keeps the counts in step with #objects; `size` undefined for a removal. */
+  #account(resource: string, k: string, size: number | undefined): void {
+    let sizes = this.#sizes.get(resource);
+    if (!sizes) {
+      sizes = new Map();
+      this.#sizes.set(resource, sizes);
+    }
+    const before = sizes.get(k);
+    if (before !== undefined) {
+      this.#bytes -= before;
+      this.#count--;
+    }
+    if (size === undefined) sizes.delete(k);
+    else {
+      sizes.set(k, size);
+      this.#bytes += size;
+      this.#count++;
+    }
+  }
+
+  /** Drops the history watches resume from, as etcd's compaction does: they then get 410. */
+  compact(): void {
+    this.#history = [];
+    this.#historySizes = [];
+    this.#historyBytes = 0;
+  }
+
+  #emit(event: StoreEvent, size: number): void {
     this.#history.push(event);
-    if (this.#history.length > HISTORY_LIMIT) this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
+    this.#historySizes.push(size);
+    this.#historyBytes += size;
+    while (
+      this.#history.length > HISTORY_LIMIT ||
+      (this.#historyBytes > this.budget.maxHistoryBytes && this.#history.length > 1)
+    ) {
+      this.#history.shift();
+      this.#historyBytes -= this.#historySizes.shift() ?? 0;
+    }
     for (const listener of [...this.#listeners]) {
       try {
         listener(event);
@@ -203,6 +293,11 @@ function specChanged(before: KubeObject, after: KubeObject): boolean {
   const { metadata: _bm, status: _bs, ...a } = before;
   const { metadata: _am, status: _as, ...b } = after;
   return !sameJson(a, b);
+}
+
+/** An object's size as stored; throws (before any write) on what JSON cannot hold, e.g. a cycle. */
+function sizeOf(object: KubeObject): number {
+  return Buffer.byteLength(JSON.stringify(object));
 }
 
 function sameContent(before: KubeObject, after: KubeObject): boolean {
