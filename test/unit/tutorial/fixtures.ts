@@ -307,7 +307,10 @@ export function ok(version: "v1" | "v2" | "v3" | undefined, latencyMs = 20): Sam
   return { at: NOW, code: 200, latencyMs, ...(version ? { version } : {}) };
 }
 
-export function failed(code: number | "refused" | "timeout" | "reset" | "dns", latencyMs = 5): Sample {
+export function failed(
+  code: number | "refused" | "timeout" | "reset" | "dns" | "truncated" | "not-productpage",
+  latencyMs = 5,
+): Sample {
   return typeof code === "number" ? { at: NOW, code, latencyMs } : { at: NOW, error: code, latencyMs };
 }
 

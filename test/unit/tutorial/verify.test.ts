@@ -41,6 +41,12 @@ describe("verify check", () => {
     [failed("reset"), "connection reset", /port/],
     [failed("timeout"), "no answer (timeout)", /LoadBalancer/],
     [failed("dns"), "host name does not resolve", /GATEWAY_URL/],
+    [failed("truncated"), "the answer broke off", /closed in the middle of the page/],
+    [
+      failed("not-productpage"),
+      "200, but not Bookinfo's product page",
+      /something else answers at GATEWAY_URL/,
+    ],
     [failed(404), "404 Not Found", /VirtualService bookinfo/],
     [failed(503), "503 Service Unavailable", /productpage has no ready pods/],
     [failed(504), "504 from the gateway", /logs deploy\/productpage-v1/],
