@@ -46,7 +46,7 @@ function productpage(
         : "<button>Sign in</button>";
     response.writeHead(200, { "content-type": "text/html" });
     response.end(
-      `<title>Simple Bookstore App</title>${nav}<h4>Book Reviews</h4><p>Reviews served by: reviews-v2-abc-12345</p>`,
+      `<html><title>Simple Bookstore App</title>${nav}<h4>Book Reviews</h4><p>Reviews served by: reviews-v2-abc-12345</p></html>`,
     );
   }) as http.RequestListener & { logins: string[]; cookies: (string | undefined)[] };
   handler.logins = logins;
