@@ -6,7 +6,7 @@ import { Tmux } from "./tmux.ts";
 // Without a terminal (a pipe, CI, --plain) the same command prints the plain output of `run`
 // instead of drawing; start-up failures are one line and an exit code, UI or not.
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 
 function bookinfo(
   args: string[],

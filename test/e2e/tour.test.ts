@@ -5,7 +5,7 @@ import { Tmux } from "./tmux.ts";
 // The tour in a real terminal, on the sandbox, as a workshop attendee runs it: launched through
 // the launcher with the pinned Node, driven by keys, judged by what the screen shows.
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 const STAGE_TITLES = [
   "Enable sidecar injection",
   "Deploy Bookinfo",
