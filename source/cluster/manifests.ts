@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAll } from "js-yaml";
 import type { KubeObject } from "../model/kube.ts";
 import type { IstioInfo } from "../model/snapshot.ts";
+import { NO_TOUR_FILES, type TourFiles } from "../tutorial/files.ts";
 import { ClusterError } from "./errors.ts";
 
 /** The field manager of everything the tour writes; `reset` looks for exactly this. */
@@ -28,6 +29,23 @@ export function manifestsDir(from = dirname(fileURLToPath(import.meta.url))): st
     `cannot find the manifests folder next to kubectl-bookinfo (looked up from ${from}); reinstall the plugin`,
     "manifest",
   );
+}
+
+/**
+ * The manifests folder as a person in `cwd` can name it in a command: relative when it is below
+ * (a checkout, from its root: "manifests"), else absolute (an installed package).
+ */
+export function tourFiles(cwd = process.cwd()): TourFiles {
+  let dir: string;
+  try {
+    dir = manifestsDir();
+  } catch {
+    return NO_TOUR_FILES;
+  }
+  const names = new Set(readdirSync(dir).filter((name) => name.endsWith(".yaml")));
+  const below = relative(cwd, dir);
+  const shown = below && !below.startsWith("..") && !isAbsolute(below) ? below : dir;
+  return { dir: shown, names };
 }
 
 /** A manifest name ("bookinfo.yaml") resolved in manifests/, or a path given as is. */

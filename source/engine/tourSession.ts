@@ -3,11 +3,12 @@ import { clusterActions, type Progress } from "../cluster/apply.ts";
 import { type Cluster, connect } from "../cluster/connect.ts";
 import { ClusterError } from "../cluster/errors.ts";
 import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
-import { manifestPath } from "../cluster/manifests.ts";
+import { manifestPath, tourFiles } from "../cluster/manifests.ts";
 import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
 import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
 import { Sampler } from "../traffic/sampler.ts";
+import type { TourFiles } from "../tutorial/files.ts";
 import { STAGES } from "../tutorial/lessons.ts";
 import type { ClusterActions } from "../tutorial/stage.ts";
 import { deploymentsNeedingRestart, namespaceInjection } from "../tutorial/stages/inject.ts";
@@ -50,6 +51,7 @@ export class TourSession implements RunnerPort {
   #stopped = false;
   #gateways: GatewayFinder;
   #manifests?: ReadonlyMap<string, string>;
+  #files?: TourFiles;
 
   private constructor(cluster: Cluster, options: TourOptions) {
     this.cluster = cluster;
@@ -128,6 +130,12 @@ export class TourSession implements RunnerPort {
     if (readable && namespaceInjection(snapshot.namespaceObject).mode !== "sidecar")
       return { kind: "not-labelled", namespace: snapshot.namespace };
     return { kind: "restarted", lines: await this.actions(progress).restartDeployments(names) };
+  }
+
+  /** Where the tour's manifests are on disk, as the person can name them (the commands shown). */
+  tourFiles(): TourFiles {
+    this.#files ??= tourFiles();
+    return this.#files;
   }
 
   /** The text of every manifest the stages apply, read once (the UI's YAML view). */

@@ -5,6 +5,7 @@
 
 import { render } from "ink";
 import { TourApp, type TourEvent, type TourEvents, type TourPort } from "./TourApp.tsx";
+import { SettledTerminal } from "./terminal.ts";
 import { makeTheme } from "./theme.ts";
 
 export interface OpenHooks {
@@ -69,6 +70,9 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
 
   let session: TourPort | null = null;
   let bootText = options.bootText;
+  // Resizes reach the screen once they settle, as one clean redraw (see terminal.ts).
+  const terminal = new SettledTerminal(process.stdout);
+  const redraw = () => void terminal.redraw(true);
   const app = () => (
     <TourApp
       session={session}
@@ -79,9 +83,13 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
       rate={options.rate}
       hasIstioctl={options.hasIstioctl}
       onExit={finish}
+      size={terminal.size}
+      onRedraw={redraw}
+      onCopy={(text) => terminal.copy(text)}
     />
   );
   const instance = render(app(), {
+    stdout: terminal.stdout,
     // Ctrl-C is a key like q here, so the session is stopped before the process ends.
     exitOnCtrlC: false,
     // Watch events are batched by the feed already; this caps the rest (samples, typing).
@@ -89,6 +97,9 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
     incrementalRendering: true,
     // Whether this is a terminal was decided by the caller; Ink's own CI sniffing must not differ.
     interactive: true,
+  });
+  terminal.attach(instance, () => {
+    if (!over) instance.rerender(app());
   });
 
   const opening = options.open({
@@ -121,6 +132,7 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
     instance.clear();
     throw error;
   } finally {
+    terminal.close();
     instance.unmount();
     await instance.waitUntilExit().catch(() => {});
     for (const signal of signals) process.off(signal, onSignal);

@@ -73,10 +73,13 @@ describe("the tour screen", () => {
   });
 
   for (const size of [
+    { columns: 60, rows: 16 },
+    { columns: 70, rows: 28 },
     { columns: 80, rows: 24 },
     { columns: 120, rows: 36 },
+    { columns: 160, rows: 50 },
   ]) {
-    test(`fits ${size.columns}x${size.rows} in every state, one line shorter than the terminal`, async () => {
+    test(`fills ${size.columns}x${size.rows} in every state but its last line, never wider`, async () => {
       const restarting = deployed({
         pods: [...bookinfo().pods, ...DEPLOYMENTS.map((d) => pod(d, { state: "creating", suffix: "new01" }))],
       });
@@ -90,7 +93,7 @@ describe("the tour screen", () => {
           await new Promise((resolve) => setTimeout(resolve, 20));
           const frame = instance.lastFrame() ?? "";
           const lines = frame.split("\n");
-          assert.ok(lines.length <= size.rows - 1, `${lines.length} lines for ${size.rows} rows:\n${frame}`);
+          assert.equal(lines.length, size.rows - 1, `${lines.length} lines for ${size.rows} rows:\n${frame}`);
           for (const line of lines) assert.ok([...line].length <= size.columns, `too wide: ${line}`);
         }
         instance.unmount();

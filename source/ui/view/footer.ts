@@ -2,6 +2,7 @@
 
 import { STAGES } from "../../tutorial/lessons.ts";
 import { CHOICE_BINDINGS, KEY_BINDINGS } from "../keys.ts";
+import { cells } from "../text.ts";
 import type { Theme } from "../theme.ts";
 import type { UiState } from "../uiState.ts";
 import { fit, type Line, type StageLine, seg, type ViewInput } from "./lines.ts";
@@ -65,12 +66,26 @@ export function messageLine(input: ViewInput, stages: StageLine[], width: number
 }
 
 export function footerLine(theme: Theme, ui: UiState, width: number): Line {
-  const line: Line = [];
-  for (const binding of ui.choosing ? CHOICE_BINDINGS : KEY_BINDINGS) {
+  const entries = (ui.choosing ? CHOICE_BINDINGS : KEY_BINDINGS).flatMap((binding) => {
     const footer = binding.footer;
-    if (!footer) continue;
+    if (!footer) return [];
     const label = ui.panel === "yaml" && footer.yamlLabel ? footer.yamlLabel : footer.label;
-    line.push(seg(footer.keys(theme.glyphs, theme.ascii), "strong"), seg(` ${label}  `, "dim"));
+    const keys = footer.keys(theme.glyphs, theme.ascii);
+    return [{ keys, label, cells: cells(`${keys} ${label}`), spare: footer.spare ?? 0 }];
+  });
+  // When they do not all fit, the ones a person can most easily do without go first (the help
+  // lists every key), so the line never ends cut off in the middle of "q quit".
+  const length = () => entries.reduce((n, e) => n + e.cells, 0) + 2 * Math.max(0, entries.length - 1);
+  while (length() > width && entries.some((e) => e.spare > 0)) {
+    const most = Math.max(...entries.map((e) => e.spare));
+    entries.splice(
+      entries.findLastIndex((e) => e.spare === most),
+      1,
+    );
   }
+  const line: Line = entries.flatMap((e, i) => [
+    seg(e.keys, "strong"),
+    seg(` ${e.label}${i < entries.length - 1 ? "  " : ""}`, "dim"),
+  ]);
   return fit(line, width, theme);
 }
