@@ -9,7 +9,7 @@ import { type RunnerPort, TourRunner } from "../engine/runner.ts";
 import type { SidecarRestart } from "../engine/tourSession.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { NO_TOUR_FILES, type TourFiles } from "../tutorial/files.ts";
-import { STAGES, type StageResult, stageChecks, stageNumber } from "../tutorial/lessons.ts";
+import { allDone, STAGES, type StageResult, stageChecks, stageNumber } from "../tutorial/lessons.ts";
 import type { InjectMethod, StageId } from "../tutorial/stage.ts";
 import { Screen } from "./components/Screen.tsx";
 import {
@@ -186,7 +186,7 @@ export function TourApp(props: TourAppProps) {
         const current = checks.find((r) => r.check.state !== "done");
         if (current)
           return say(`Stage ${current.stage.id} is still under way: ${current.check.detail}`, "warn");
-        say(`All ${STAGES.length} stages are done. s sends ${BURST} requests; q quits.`, "ok");
+        say(`${allDone(STAGES.length)}. s sends ${BURST} requests; q quits.`, "ok");
       },
       restart() {
         if (!session) return;

@@ -181,6 +181,13 @@ describe("samples panel", () => {
     assert.match(frame, /v1 █+ 100% +8/);
   });
 
+  test("before the first answer: no latency figures, rather than a 0 that reads as one", () => {
+    const frame = panel(fresh({ samples: [] }));
+    assert.match(frame, /no answers yet/);
+    assert.match(frame, /p50 – {2}p95 –/);
+    assert.doesNotMatch(frame, /\b0 ms/);
+  });
+
   test("without an address there is nothing to sample", () => {
     const frame = panel(fresh({ gateway: null, samples: [] }));
     assert.match(frame, /No GATEWAY_URL yet: nothing to request\./);

@@ -1,6 +1,6 @@
 // The message line and the keys.
 
-import { STAGES } from "../../tutorial/lessons.ts";
+import { allDone, STAGES } from "../../tutorial/lessons.ts";
 import { CHOICE_BINDINGS, KEY_BINDINGS } from "../keys.ts";
 import { cells } from "../text.ts";
 import type { Theme } from "../theme.ts";
@@ -46,11 +46,7 @@ export function messageLine(input: ViewInput, stages: StageLine[], width: number
   const next = stages.find((s) => s.display !== "done");
   if (!next)
     return fit(
-      [
-        ...done,
-        seg(`All ${STAGES.length} stages are done. `, "ok"),
-        seg("s sends 100 requests; q quits.", "dim"),
-      ],
+      [...done, seg(`${allDone(STAGES.length)}. `, "ok"), seg("s sends 100 requests; q quits.", "dim")],
       width,
       theme,
     );

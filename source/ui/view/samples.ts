@@ -45,11 +45,13 @@ export function samplesLines(input: ViewInput, snapshot: Snapshot, width: number
       seg(b.configuredPercent === null ? "" : `  cfg ${padStart(`${b.configuredPercent}%`, 4)}`, "dim"),
     ]);
   }
+  // No answers, no latency: a 0 would read as a measurement.
+  const ms = (value: number) => (recent.length === 0 ? (theme.ascii ? "-" : "–") : `${Math.round(value)} ms`);
   lines.push([
     seg("p50 ", "dim"),
-    seg(`${Math.round(stats.latencyMs.p50)} ms`),
+    seg(ms(stats.latencyMs.p50)),
     seg("  p95 ", "dim"),
-    seg(`${Math.round(stats.latencyMs.p95)} ms`),
+    seg(ms(stats.latencyMs.p95)),
     seg(`  ${d} s: 100 more`, "dim"),
   ]);
   if (budget > lines.length) {

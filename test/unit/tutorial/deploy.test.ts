@@ -61,7 +61,10 @@ describe("deploy check", () => {
     const newPod = pod("details-v1", { suffix: "new01", state: "init" });
     const check = deploy.check(snapshot({ deployments, pods: [...pods, newPod] }));
     assert.equal(check.state, "pending");
-    assert.match(check.detail, /^6 of 7 pods Ready \(1 Init:0\/1\)$/);
+    assert.match(
+      check.detail,
+      /^6 of 7 pods Ready \(1 Init:0\/1\); old and new together while a rollout replaces 1 pod \(6 wanted\)$/,
+    );
   });
 
   test("a terminating pod does not hold the stage back", () => {

@@ -25,7 +25,7 @@ describe("verify check", () => {
       snapshot({ gateway: nodePortGateway, samples: [failed(503), ok("v1"), ok("v3")] }),
     );
     assert.equal(check.state, "done");
-    assert.equal(check.detail, "200 OK, reviews v3 (2 of 3 recent requests 200)");
+    assert.equal(check.detail, "200 OK, reviews v3 (2 of the last 3 requests answered 200)");
   });
 
   test("done but saying so when the page reports a backend unavailable", () => {
@@ -50,7 +50,7 @@ describe("verify check", () => {
         snapshot({ ...gatewayApplied, gateway: nodePortGateway, samples: [ok("v1"), sample] }),
       );
       assert.equal(check.state, "failed");
-      assert.equal(check.detail, `${what} (1 of 2 recent requests 200)`);
+      assert.equal(check.detail, `${what} (1 of the last 2 requests answered 200)`);
       assert.match(fixText(check.fix), hint);
     });
   }
@@ -60,7 +60,7 @@ describe("verify check", () => {
     assert.equal(check.state, "pending");
     assert.equal(
       check.detail,
-      "connection refused, as expected until the gateway stage is done (0 of 1 recent requests 200)",
+      "connection refused, as expected until the gateway stage is done (the one request so far did not answer 200)",
     );
   });
 
