@@ -7,12 +7,12 @@ import { kubeInject } from "./istioctl.ts";
 import {
   FIELD_MANAGER,
   ISTIO_NETWORKING_GROUP,
+  loadManifest,
   manifestPath,
   type NetworkingVersion,
   objectRef,
   parseManifest,
   prepareForApply,
-  readManifest,
   splitApiVersion,
 } from "./manifests.ts";
 import { labelNamespace } from "./namespaceLabels.ts";
@@ -40,7 +40,7 @@ export async function applyManifest(
   file: string,
   options: ApplyOptions,
 ): Promise<string[]> {
-  return applyObjects(cluster, readManifest(manifestPath(file, options.manifestsDir)), options);
+  return applyObjects(cluster, loadManifest(file, options.manifestsDir), options);
 }
 
 /** Applies in order, one at a time, like kubectl: a failure stops there and says which object. */

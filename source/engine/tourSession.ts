@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import { clusterActions, type Progress } from "../cluster/apply.ts";
 import { type Cluster, connect } from "../cluster/connect.ts";
 import { ClusterError } from "../cluster/errors.ts";
 import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
-import { manifestPath, tourFiles } from "../cluster/manifests.ts";
+import { manifestText, tourFiles } from "../cluster/manifests.ts";
 import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
 import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
@@ -144,12 +143,9 @@ export class TourSession implements RunnerPort {
       const texts = new Map<string, string>();
       for (const file of new Set(STAGES.flatMap((stage) => stage.manifests))) {
         try {
-          texts.set(file, readFileSync(manifestPath(file), "utf8"));
+          texts.set(file, manifestText(file).text);
         } catch (error) {
-          texts.set(
-            file,
-            `# cannot read manifests/${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-          );
+          texts.set(file, `# cannot read manifests/${file}: ${(error as Error).message ?? error}`);
         }
       }
       this.#manifests = texts;
