@@ -106,7 +106,8 @@ writeFileSync(
     main: script,
     output: blob,
     disableExperimentalSEAWarning: true,
-    useCodeCache: false,
+    // V8's code cache halves the start-up, but only this Node's V8 can make one for itself.
+    useCodeCache: node === process.execPath,
     assets,
   }),
 );
