@@ -70,11 +70,10 @@ await sandbox.close();
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms`;
 const tarball = statSync(join(dir, packed)).size;
-process.stdout.write(
-  [
-    `single-file executable: ${mb(statSync(sea).size)} (built in ${(seaBuildMs / 1000).toFixed(1)} s); npm tarball ${mb(tarball)}, plus a Node.js install`,
-    `status --samples 0, median of ${RUNS}: single file ${ms(status.sea)}, npm install ${ms(status.npm)} (ratio ${(median(status.sea) / median(status.npm)).toFixed(2)})`,
-    `--version, median of ${RUNS}: single file ${ms(versions.sea)}, npm install ${ms(versions.npm)}`,
-  ].join("\n") + "\n",
-);
+const report = [
+  `single-file executable: ${mb(statSync(sea).size)} (built in ${(seaBuildMs / 1000).toFixed(1)} s); npm tarball ${mb(tarball)}, plus a Node.js install`,
+  `status --samples 0, median of ${RUNS}: single file ${ms(status.sea)}, npm install ${ms(status.npm)} (ratio ${(median(status.sea) / median(status.npm)).toFixed(2)})`,
+  `--version, median of ${RUNS}: single file ${ms(versions.sea)}, npm install ${ms(versions.npm)}`,
+];
+process.stdout.write(`${report.join("\n")}\n`);
 rmSync(dir, { recursive: true, force: true });
