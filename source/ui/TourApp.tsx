@@ -24,7 +24,7 @@ import { type FeedOptions, type FeedState, SnapshotFeed } from "./feed.ts";
 import { actionFor, CHOICE_BINDINGS, KEY_BINDINGS, type KeyAction } from "./keys.ts";
 import type { Theme } from "./theme.ts";
 import { initialUiState, uiReducer } from "./uiState.ts";
-import { tourView } from "./view.ts";
+import { helpScrollMax, tourView } from "./view.ts";
 
 /** What the UI needs from a tour session (TourSession has it; tests pass a scripted one). */
 export interface TourPort extends RunnerPort {
@@ -261,6 +261,14 @@ export function TourApp(props: TourAppProps) {
       case "quit":
         return actions.quit(action.code);
       case "scroll": {
+        if (ui.panel === "help") {
+          const max = helpScrollMax(view.layout.detailLines);
+          return dispatch({
+            type: "scroll",
+            by: action.page * Math.max(1, view.layout.detailLines - 2),
+            max,
+          });
+        }
         if (ui.panel !== "yaml" || !view.yaml) return;
         const page = Math.max(1, view.layout.detailLines - 2);
         const max = view.yaml.lines - (view.layout.detailLines - 1);
@@ -285,7 +293,7 @@ export function TourApp(props: TourAppProps) {
     const n = `${view.commands.length} command${view.commands.length === 1 ? "" : "s"}`;
     if (!props.onCopy?.(`${view.commands.join("\n")}\n`))
       return say("There is no terminal to copy through.", "warn");
-    say(`Sent ${n} to the clipboard (OSC 52; in tmux: set -s set-clipboard on).`, "ok");
+    say(`Copied ${n} (OSC 52; in tmux: set -s set-clipboard on).`, "ok");
   };
 
   const onKey = (input: string, key: Key) => {
@@ -297,7 +305,15 @@ export function TourApp(props: TourAppProps) {
       return;
     }
     const action = actionFor(KEY_BINDINGS, input, key);
-    if (action) perform(action);
+    if (action) return perform(action);
+    // A letter that does nothing says so, rather than leave someone guessing.
+    if (/^[\x21-\x7e]$/.test(input) && !key.ctrl && !key.meta) {
+      dispatch({
+        type: "message",
+        text: `${input} is not one of the tour's keys; ? lists them.`,
+        tone: "warn",
+      });
+    }
   };
 
   useInput((input, key) => {

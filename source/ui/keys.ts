@@ -80,7 +80,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   },
   {
     keys: "PgUp/PgDn",
-    help: "scroll the commands and YAML (Space pages down too)",
+    help: "scroll the commands and YAML, or the keys (Space pages down too)",
     press: (input, key) =>
       key.pageUp
         ? { do: "scroll", page: -1 }

@@ -13,7 +13,7 @@ import { podTable } from "./view/pods.ts";
 import { samplesLines } from "./view/samples.ts";
 import { stageLines } from "./view/stages.ts";
 
-export { stageCommands, yamlText } from "./view/detail.ts";
+export { helpScrollMax, stageCommands, yamlText } from "./view/detail.ts";
 export type {
   BootState,
   Line,

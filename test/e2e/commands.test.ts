@@ -63,7 +63,7 @@ describe("copying the gateway stage's commands at 80x24", () => {
 
     // c: the terminal gets them through OSC 52; tmux (set-clipboard on) makes a paste buffer.
     await tmux.press("c");
-    await tmux.waitFor(/Sent 4 commands to the clipboard/);
+    await tmux.waitFor(/Copied 4 commands \(OSC 52/);
     const copied = await tmux.buffer();
     assert.deepEqual(copied.trimEnd().split("\n"), [
       "kubectl -n default apply -f manifests/bookinfo-gateway.yaml",

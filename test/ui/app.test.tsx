@@ -208,6 +208,25 @@ describe("the tour screen", () => {
     await press(instance, KEY.escape, /Why: Nothing outside the cluster can reach Bookinfo yet/);
   });
 
+  test("on 80x24 the keys scroll with PgDn, and a line says how many are below", async () => {
+    const session = new FakeSession(deployed());
+    const { instance } = mount({ session, size: { columns: 80, rows: 24 } });
+    await ready(instance);
+    const first = await press(instance, "?", /^… \d+ more: PgUp\/PgDn scroll$/m);
+    assert.doesNotMatch(first, /q, Ctrl-C/);
+    await press(instance, KEY.pageDown, /^… 4 above, \d+ more: PgUp\/PgDn scroll$/m);
+    const last = await press(instance, KEY.pageDown + KEY.pageDown, /^q, Ctrl-C +quit/m);
+    assert.match(last, /^… \d+ above, 0 more: PgUp\/PgDn scroll$/m);
+  });
+
+  test("a key the tour does not have says so, and where the keys are", async () => {
+    const session = new FakeSession(deployed());
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "x", /x is not one of the tour's keys; \? lists them\./);
+    assert.deepEqual(session.calls, []);
+  });
+
   test("without Istio nothing is applied, and the screen says why", async () => {
     const session = new FakeSession(
       fresh({ istio: { installed: false, version: null, networkingVersion: null } }),

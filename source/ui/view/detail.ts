@@ -20,7 +20,7 @@ interface Block {
 export function detailLines(input: ViewInput, stages: StageLine[], width: number, budget: number): Line[] {
   const { snapshot, checks, ui, theme } = input;
   if (budget <= 0) return [];
-  if (ui.panel === "help") return helpLines(theme, width).slice(0, budget);
+  if (ui.panel === "help") return helpLines(theme, width, budget, ui.yamlScroll);
   const line = stages.find((s) => s.selected) ?? stages[0]!;
   const stage = stageById(line.id);
   const heading: Line = [
@@ -180,12 +180,26 @@ export function yamlText(input: ViewInput, id: StageId): string[] {
   return text;
 }
 
-function helpLines(theme: Theme, width: number): Line[] {
+/** The keys, one per line; where they do not all fit, PgUp/PgDn scroll them and a line says so. */
+function helpLines(theme: Theme, width: number, budget: number, scroll: number): Line[] {
+  const title: Line = [
+    seg("Keys", "strong"),
+    seg("  what was applied stays when you quit; the tour resumes from the cluster", "dim"),
+  ];
+  const keys = KEY_BINDINGS.map((b) => fit([seg(padEnd(b.keys, 14), "accent"), seg(b.help)], width, theme));
+  if (budget >= keys.length + 1) return [fit(title, width, theme), ...keys];
+  const rows = Math.max(1, budget - 2);
+  const top = Math.min(Math.max(0, scroll), Math.max(0, keys.length - rows));
+  const more = keys.length - top - rows;
+  const mark = `${theme.glyphs.ellipsis} ${top > 0 ? `${top} above, ` : ""}${Math.max(0, more)} more: PgUp/PgDn scroll`;
   return [
-    [
-      seg("Keys", "strong"),
-      seg("  what was applied stays when you quit; the tour resumes from the cluster", "dim"),
-    ],
-    ...KEY_BINDINGS.map((b) => fit([seg(padEnd(b.keys, 14), "accent"), seg(b.help)], width, theme)),
-  ].map((l) => fit(l, width, theme));
+    fit(title, width, theme),
+    ...keys.slice(top, top + rows),
+    fit([seg(mark, "warn")], width, theme),
+  ].slice(0, budget);
+}
+
+/** How far the keys can scroll in a detail of `budget` lines (the reducer's bound). */
+export function helpScrollMax(budget: number): number {
+  return budget >= KEY_BINDINGS.length + 1 ? 0 : KEY_BINDINGS.length - Math.max(1, budget - 2);
 }
