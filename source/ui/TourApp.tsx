@@ -53,6 +53,11 @@ export interface TourAppProps {
   onExit: (code: number) => void;
   /** The terminal's size, as runTour settles it after a resize. */
   size: { columns: number; rows: number };
+  /**
+   * A resize is under way: keep showing what is shown, so the live region writes nothing into a
+   * terminal that is re-wrapping (the redraw once it settles replaces it).
+   */
+  hold?: boolean;
   /** Erase the screen and draw it again (Ctrl-L). */
   onRedraw?: () => void;
   /** Put text on the clipboard through the terminal (c); false when there is no terminal to ask. */
@@ -323,7 +328,18 @@ export function TourApp(props: TourAppProps) {
     for (const char of typed) onKey(char, key);
   });
 
-  const state = useMemo<TourState>(() => ({ view, ui, injectChoices }), [view, ui, injectChoices]);
+  const live = useMemo<TourState>(() => ({ view, ui, injectChoices }), [view, ui, injectChoices]);
+  const held = useRef(live);
+  if (!props.hold) held.current = live;
+  // Finished lines are never held back: <Static> counts what it was given, and Ink may not have
+  // written a line yet that it already counted.
+  const state = useMemo<TourState>(
+    () =>
+      props.hold && held.current !== live
+        ? { ...held.current, ui: { ...held.current.ui, log: ui.log } }
+        : live,
+    [props.hold, live, ui.log],
+  );
   return (
     <ThemeContext value={theme}>
       <TourActionsContext value={actions}>

@@ -73,6 +73,7 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
   // Resizes reach the screen once they settle, as one clean redraw (see terminal.ts).
   const terminal = new SettledTerminal(process.stdout);
   const redraw = () => void terminal.redraw(true);
+  let hold = false;
   const app = () => (
     <TourApp
       session={session}
@@ -84,6 +85,7 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
       hasIstioctl={options.hasIstioctl}
       onExit={finish}
       size={terminal.size}
+      hold={hold}
       onRedraw={redraw}
       onCopy={(text) => terminal.copy(text)}
     />
@@ -98,8 +100,15 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
     // Whether this is a terminal was decided by the caller; Ink's own CI sniffing must not differ.
     interactive: true,
   });
-  terminal.attach(instance, () => {
-    if (!over) instance.rerender(app());
+  terminal.attach(instance, {
+    hold() {
+      hold = true;
+      if (!over) instance.rerender(app());
+    },
+    redraw() {
+      hold = false;
+      if (!over) instance.rerender(app());
+    },
   });
 
   const opening = options.open({

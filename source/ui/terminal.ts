@@ -5,7 +5,8 @@
 // had lines. When the terminal got narrower it has re-wrapped those lines (tmux, iTerm2, VTE and
 // others reflow), so the frame now takes more rows than that: the erase misses the top of it,
 // every later frame is drawn relative to the wrong row, and the screen stays garbled for good.
-// Here Ink never hears of a resize. Once the size has held still for a moment, what is on screen
+// Here Ink never hears of a resize. While one is under way the live region is held as it is (it
+// writes nothing into a terminal that is re-wrapping). Once the size has held still, what is on screen
 // is erased (from the top of the screen if the width shrank, since the frame always fills it but
 // the last row, see layout.ts; otherwise exactly the frame's rows, which leaves whatever a taller
 // terminal brought back from the scrollback where it was), Ink forgets its frame, and the screen
@@ -19,13 +20,26 @@ export interface Size {
   rows: number;
 }
 
+/** What the screen does for the terminal. */
+export interface Screen {
+  /** Keep drawing what is drawn (a resize is under way) until the next redraw. */
+  hold(): void;
+  /** Render again, at this size, no longer held. */
+  redraw(size: Size): void;
+}
+
 /** What is needed of Ink's instance: draining frames in flight, and forgetting the one drawn. */
 export interface Renderer {
   waitUntilRenderFlush(): Promise<void>;
   clear(): void;
 }
 
-const HOME_AND_ERASE_DOWN = "\u001b[H\u001b[J";
+/**
+ * The whole screen erased, the cursor at its top. Not CSI H + CSI J: tmux (scroll-on-clear) and
+ * others push the screen into the scrollback when it is erased from its very first cell, which
+ * would keep a copy of the garbled frame there. The first row is erased on its own instead.
+ */
+const ERASE_SCREEN = "\u001b[H\u001b[2K\u001b[2;1H\u001b[J\u001b[H";
 export const SETTLE_MS = 120;
 
 export class SettledTerminal {
@@ -37,11 +51,16 @@ export class SettledTerminal {
   #narrowest: number;
   #timer: NodeJS.Timeout | undefined;
   #renderer: Renderer | null = null;
-  #redraw: (size: Size) => void = () => {};
+  #screen: Screen = { redraw() {}, hold() {} };
+  #holding = false;
   #redrawing: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #onResize = () => {
     this.#narrowest = Math.min(this.#narrowest, sizeOf(this.#real).columns);
+    if (!this.#holding) {
+      this.#holding = true;
+      this.#screen.hold();
+    }
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.redraw(), this.settleMs);
   };
@@ -61,10 +80,10 @@ export class SettledTerminal {
     return this.#size;
   }
 
-  /** Once Ink renders into `stdout`: `redraw` renders the screen again at the size it is given. */
-  attach(renderer: Renderer, redraw: (size: Size) => void): void {
+  /** Once Ink renders into `stdout`: how to hold the screen, and to render it again at a size. */
+  attach(renderer: Renderer, screen: Screen): void {
     this.#renderer = renderer;
-    this.#redraw = redraw;
+    this.#screen = screen;
   }
 
   /**
@@ -85,13 +104,14 @@ export class SettledTerminal {
     if (this.#closed) return;
     const next = sizeOf(this.#real);
     const reflowed = this.#narrowest < this.#size.columns;
-    if (wholeScreen || reflowed) this.#real.write(HOME_AND_ERASE_DOWN);
+    if (wholeScreen || reflowed) this.#real.write(ERASE_SCREEN);
     // Erases the frame's rows upwards from the cursor (nothing left to erase after the above) and
     // makes Ink forget it, so the next frame is written whole.
     renderer.clear();
     this.#size = next;
     this.#narrowest = next.columns;
-    this.#redraw(next);
+    this.#holding = false;
+    this.#screen.redraw(next);
   }
 
   /**
