@@ -67,6 +67,16 @@ describe("deploy check", () => {
     );
   });
 
+  test("all Ready mid-rollout says why there are more pods than Bookinfo has", () => {
+    const { deployments, pods } = bookinfo();
+    const fresh = ["details-v1", "ratings-v1"].map((d) => pod(d, { suffix: "new01" }));
+    const check = deploy.check(snapshot({ deployments, pods: [...pods, ...fresh] }));
+    assert.deepEqual(check, {
+      state: "done",
+      detail: "8 of 8 pods Ready; old and new together while a rollout replaces 2 pods (6 wanted)",
+    });
+  });
+
   test("a terminating pod does not hold the stage back", () => {
     const { deployments, pods } = bookinfo();
     const leaving = pod("details-v1", { suffix: "old01", state: "running-not-ready", deleting: true });
