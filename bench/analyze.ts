@@ -23,7 +23,7 @@ const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECTL_BOOKINFO_BUNDLE: "
 function timed(args: string[]): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [join(root, "bin/kubectl-bookinfo.js"), ...args], { env }, (error) =>
+    execFile(process.execPath, [join(root, "bin/kubectl-bookinfo"), ...args], { env }, (error) =>
       error && ![1, 3, 4].includes(Number(error.code)) ? reject(error) : resolve(performance.now() - started),
     ),
   );
@@ -61,7 +61,7 @@ function addOtherGateways(): void {
 execFileSync(process.execPath, [join(root, "scripts/build.js")], { stdio: "inherit" });
 const sandbox = spawn(
   process.execPath,
-  [join(root, "bin/kubectl-bookinfo.js"), "sandbox", "--speed", "50", "--kubeconfig-out", kubeconfig],
+  [join(root, "bin/kubectl-bookinfo"), "sandbox", "--speed", "50", "--kubeconfig-out", kubeconfig],
   { stdio: ["ignore", "pipe", "ignore"] },
 );
 await new Promise<void>((resolve) => sandbox.stdout.once("data", () => resolve()));

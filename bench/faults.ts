@@ -317,7 +317,7 @@ const fuzzKubeconfig = join(fuzzDir, "kubeconfig");
 const child = spawn(
   process.execPath,
   [
-    new URL("../bin/kubectl-bookinfo.js", import.meta.url).pathname,
+    new URL("../bin/kubectl-bookinfo", import.meta.url).pathname,
     "sandbox",
     "--kubeconfig-out",
     fuzzKubeconfig,

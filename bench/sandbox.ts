@@ -23,7 +23,7 @@ async function processStartup(): Promise<number> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [join(root, "bin/kubectl-bookinfo.js"), "sandbox", "--kubeconfig-out", join(dir, "k")],
+    [join(root, "bin/kubectl-bookinfo"), "sandbox", "--kubeconfig-out", join(dir, "k")],
     {
       stdio: ["ignore", "pipe", "ignore"],
     },

@@ -30,7 +30,7 @@ function timed(command: string, args: string[]): Promise<number> {
 
 const ours = () =>
   timed(process.execPath, [
-    join(root, "bin/kubectl-bookinfo.js"),
+    join(root, "bin/kubectl-bookinfo"),
     "status",
     "-n",
     "bookinfo",
@@ -119,7 +119,7 @@ async function addUnrelatedPods(): Promise<void> {
 execFileSync(process.execPath, [join(root, "scripts/build.js")], { stdio: "inherit" });
 const sandbox = spawn(
   process.execPath,
-  [join(root, "bin/kubectl-bookinfo.js"), "sandbox", "--speed", "50", "--kubeconfig-out", kubeconfig],
+  [join(root, "bin/kubectl-bookinfo"), "sandbox", "--speed", "50", "--kubeconfig-out", kubeconfig],
   {
     stdio: ["ignore", "pipe", "ignore"],
   },

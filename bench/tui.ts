@@ -33,7 +33,7 @@ const ROWS = 36;
 
 const dir = mkdtempSync(join(tmpdir(), "bench-tui-"));
 const kubeconfig = join(dir, "kubeconfig");
-const launcher = join(root, "bin/kubectl-bookinfo.js");
+const launcher = join(root, "bin/kubectl-bookinfo");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);

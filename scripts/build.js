@@ -8,7 +8,7 @@ import { build } from "esbuild";
 rmSync("dist", { recursive: true, force: true });
 
 await build({
-  entryPoints: { "kubectl-bookinfo": "source/cli/main.ts" },
+  entryPoints: { "kubectl-bookinfo": "source/cli/entry.ts" },
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
   // Commands are imported on demand; as separate chunks, `status` never parses the sandbox or

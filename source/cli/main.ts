@@ -1,83 +1,76 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { ExplainedError } from "../errors.ts";
-import { LESSON_IDS, LESSONS } from "../tutorial/lessons.ts";
+import { LESSON_IDS } from "../tutorial/lessons.ts";
 import { EXIT } from "./errors.ts";
 import {
   addChoiceFlags,
   addTargetFlags,
+  choiceOption,
+  decimal,
   lessonOption,
   outputOption,
   parseCount,
+  parseSpeed,
   stageOption,
   type TargetFlags,
+  valued,
+  wholeNumber,
 } from "./flags.ts";
+import { helpText, PROGRAM, unknownCommand, usageHint } from "./help.ts";
 import type { RunFlags } from "./runCommand.ts";
-import { parseSpeed } from "./sandboxCommand.ts";
 import type { TourFlags } from "./tourCommand.ts";
 import { VERSION } from "./version.ts";
 
 /** At most what one sampler sends without piling up requests on a slow gateway. */
-function parseRate(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0 || value > 50) {
-    throw new InvalidArgumentError("it must be a number of requests per second from 0 to 50.");
-  }
-  return value;
-}
+const parseRate = decimal(0, 50, "4 or 10");
 
 /** The snapshot keeps the latest MAX_SAMPLES; a window cannot be larger. */
-function parseWindow(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 200) {
-    throw new InvalidArgumentError("it must be a whole number from 1 to 200.");
-  }
-  return value;
-}
+const parseWindow = wholeNumber(1, 200);
 
 // Commands are imported when run, so `status` never loads what `sandbox` needs and vice versa.
 function program(): Command {
-  const root = new Command("kubectl-bookinfo")
-    .description("Walk through Istio's Bookinfo traffic-management tutorial on your cluster, stage by stage.")
+  const root = new Command(PROGRAM)
+    .description(
+      "Walk through Istio's Bookinfo traffic-management tutorial on your cluster, stage by stage, with live pods and live traffic.",
+    )
     .version(VERSION, "--version", "print the version and exit")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .addHelpText(
-      "after",
-      `\n${LESSONS.map((lesson) => `Lesson ${lesson.id}: ${lesson.stages.map((stage) => stage.id).join(", ")}.`).join("\n")}\n` +
-        "Exit codes: 0 success; 1 failure (the message says why); 2 bad command line; 130 interrupted (Ctrl-C);\n" +
-        "143 terminated (SIGTERM); the tour's q exits 0;\n" +
-        "status: 3 when stages of a lesson begun are still pending, 4 when a stage failed; analyze: 1 when it found an error.",
-    );
+    .configureHelp({ helpWidth: 80 })
+    .addHelpText("after", helpText.root);
 
   const tour = addTargetFlags(
     root
       .command("tour", { isDefault: true })
       .description("the interactive tour (the default): stages, live pods, live samples of GATEWAY_URL")
-      .option("--sandbox", "start the embedded simulated cluster in this process and tour it")
+      .option("--sandbox", "tour the embedded simulated cluster, started in this process (no cluster needed)")
       .addOption(
-        new Option("--speed <x>", "with --sandbox: speed up simulated delays by this factor")
-          .default(1, "1")
-          .argParser(parseSpeed),
+        valued(
+          "--speed <x>",
+          "with --sandbox: divide simulated delays by this (0.1 to 100)",
+          parseSpeed,
+        ).default(1, "1"),
       )
       .addOption(
-        new Option(
+        valued(
           "--rate <n>",
-          "requests per second to GATEWAY_URL/productpage in the background, in each stream (0: none)",
-        )
-          .default(4, "4")
-          .argParser(parseRate),
+          "requests per second to GATEWAY_URL/productpage in the background, in each stream (0 to 50; 0: none)",
+          parseRate,
+        ).default(4, "4"),
       )
       .addOption(
-        new Option("--samples <n>", "how many of each stream's latest samples the samples panel summarises")
-          .default(100, "100")
-          .argParser(parseWindow),
+        valued(
+          "--samples <n>",
+          "how many of each stream's latest samples the samples panel summarises (1 to 200)",
+          parseWindow,
+        ).default(100, "100"),
       )
-      .option("--plain", "no terminal UI: print plain progress lines, as `run` does")
+      .option("--plain", "no screen: run the stages in order, as `run` does, printing its progress lines")
       .addOption(
-        new Option("--lesson <lesson>", "with --plain: run up to the end of this lesson").choices(LESSON_IDS),
+        choiceOption("--lesson <lesson>", "with --plain: run up to the end of this lesson", LESSON_IDS),
       )
       .option("--ascii", "draw with ASCII only (marks, bars)")
-      .option("--no-color", "no colours (NO_COLOR is honoured too)"),
+      .option("--no-color", "no colours (NO_COLOR is honoured too)")
+      .addHelpText("after", helpText.tour),
   );
   addChoiceFlags(tour).action(async (flags: TourFlags) => {
     const { runTourCommand } = await import("./tourCommand.ts");
@@ -90,11 +83,13 @@ function program(): Command {
       .description("print where the namespace stands: stages, pods, GATEWAY_URL, version mix")
       .addOption(outputOption())
       .addOption(
-        new Option(
+        valued(
           "--samples <n>",
-          "requests to GATEWAY_URL/productpage (default 20 when an address is known; 0 disables)",
-        ).argParser(parseCount),
-      ),
+          "requests to GATEWAY_URL/productpage (0 to 200; default 20 when an address is known)",
+          parseCount,
+        ),
+      )
+      .addHelpText("after", helpText.status),
   ).action(async (flags: TargetFlags & { output: "text" | "json" | "yaml"; samples?: number }) => {
     const { runStatus } = await import("./statusCommand.ts");
     process.exitCode = await runStatus(flags);
@@ -103,10 +98,9 @@ function program(): Command {
   addTargetFlags(
     root
       .command("analyze")
-      .description(
-        "print what is wrong with the namespace's mesh configuration, in istioctl analyze's codes (exit 1 on errors)",
-      )
-      .addOption(outputOption(["text", "json"])),
+      .description("print what is wrong with the namespace's mesh configuration, in istioctl analyze's codes")
+      .addOption(outputOption(["text", "json"]))
+      .addHelpText("after", helpText.analyze),
   ).action(async (flags: TargetFlags & { output: "text" | "json" }) => {
     const { runAnalyze } = await import("./analyzeCommand.ts");
     process.exitCode = await runAnalyze(flags);
@@ -116,13 +110,12 @@ function program(): Command {
     addTargetFlags(
       root
         .command("run")
-        .description(
-          "run the tour without a UI: apply each stage in order and wait until it is done (the first lesson, unless told)",
-        )
+        .description("run the tour without a UI: apply each stage in order and wait until it is done")
         .argument("[stages...]", "run just these stages, in this order (e.g. route-jason canary-50)")
         .addOption(stageOption())
         .addOption(lessonOption())
-        .addOption(outputOption(["text", "json"])),
+        .addOption(outputOption(["text", "json"]))
+        .addHelpText("after", helpText.run),
     ),
   ).action(async (stages: string[], flags: Omit<RunFlags, "stages">) => {
     const { runTour } = await import("./runCommand.ts");
@@ -146,9 +139,7 @@ function program(): Command {
       "where to write the sandbox's kubeconfig (default: a file in the temp directory)",
     )
     .addOption(
-      new Option("--speed <x>", "speed up simulated delays by this factor")
-        .default(1, "1")
-        .argParser(parseSpeed),
+      valued("--speed <x>", "divide simulated delays by this (0.1 to 100)", parseSpeed).default(1, "1"),
     )
     .option(
       "--gateway-api",
@@ -158,12 +149,21 @@ function program(): Command {
       const { runSandboxCommand } = await import("./sandboxCommand.ts");
       process.exitCode = await runSandboxCommand(options);
     });
+
+  // After a usage error, point at the help of the command that was typed, as kubectl does.
+  for (const command of [root, ...root.commands]) command.showHelpAfterError(usageHint(command));
   return root;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await program().parseAsync(argv, { from: "user" });
+    const root = program();
+    const unknown = unknownCommand(root, argv, "tour");
+    if (unknown) {
+      process.stderr.write(unknown);
+      return EXIT.usage;
+    }
+    await root.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -178,5 +178,3 @@ export async function main(argv: string[]): Promise<number> {
     return known ? error.exitCode : EXIT.failure;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

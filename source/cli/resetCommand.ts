@@ -9,12 +9,15 @@ export async function runReset(flags: TargetFlags): Promise<number> {
   const cluster = connect(target, process.env, { pluginsMayPrompt: true });
   try {
     await cluster.probe();
-    const lines = await resetNamespace(cluster, target.namespace);
-    const removed = lines.filter((line) => !line.includes(" left as it is "));
-    if (removed.length === 0) {
-      process.stdout.write(`Nothing to reset: namespace ${target.namespace} holds nothing the tour made.\n`);
-    }
-    if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+    const report = await resetNamespace(cluster, target.namespace);
+    const lines =
+      report.removed.length === 0
+        ? [`Nothing to reset: namespace ${target.namespace} holds nothing the tour applied.`]
+        : [...report.removed];
+    // What stays is news only next to what went.
+    if (report.removed.length > 0 && report.kept.length > 0)
+      lines.push("Kept:", ...report.kept.map((line) => `  ${line}`));
+    process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
   } finally {
     await cluster.close();

@@ -19,8 +19,9 @@ export interface TourFlags extends TargetFlags, ChoiceFlags {
 
 /**
  * `kubectl bookinfo [tour]`: the interactive tour when stdin and stdout are terminals and CI is
- * unset, else (or with --plain) the plain output of `run`. With --sandbox, on a simulated cluster
- * started in this process and stopped on the way out.
+ * unset; else the status, changing nothing (a pipe or a log is no one asking for the stages);
+ * with --plain, asked for by name, the stages in order with the plain output of `run`. With
+ * --sandbox, on a simulated cluster started in this process and stopped on the way out.
  */
 export async function runTourCommand(
   flags: TourFlags,
@@ -32,9 +33,9 @@ export async function runTourCommand(
       EXIT.usage,
     );
   }
-  const interactive =
-    !flags.plain && process.stdin.isTTY === true && process.stdout.isTTY === true && !env.CI;
-  if (!interactive) return plainTour(flags);
+  if (flags.plain) return plainTour(flags);
+  const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true && !env.CI;
+  if (!terminal) return statusWithoutTerminal(flags);
 
   keepYoungGenerationSmall();
   // Ink and React load only here, so status, run and the plain tour never parse them.
@@ -102,6 +103,31 @@ async function plainTour(flags: TourFlags): Promise<number> {
   } finally {
     await sandbox.stop();
   }
+}
+
+/** Where things stand, and how to go on: without a terminal the tour changes nothing. */
+async function statusWithoutTerminal(flags: TourFlags): Promise<number> {
+  const { runStatus } = await import("./statusCommand.ts");
+  const sandbox = flags.sandbox ? await startSandboxFile(flags.speed) : undefined;
+  try {
+    const code = await runStatus({
+      ...target(flags),
+      ...(sandbox ? { kubeconfig: sandbox.kubeconfig } : {}),
+      output: "text",
+    });
+    process.stdout.write(`\n${noTerminalNote(flags.sandbox === true)}\n`);
+    return code;
+  } finally {
+    await sandbox?.stop();
+  }
+}
+
+export function noTerminalNote(sandbox: boolean): string {
+  const tour = sandbox ? "kubectl bookinfo --sandbox" : "kubectl bookinfo";
+  const apply = sandbox
+    ? "`kubectl bookinfo --sandbox --plain` runs the stages on a sandbox, printing their progress"
+    : "`kubectl bookinfo run` applies the stages";
+  return `Not a terminal, so this is the status and nothing was changed: ${apply}; \`${tour}\` in a terminal opens the tour.`;
 }
 
 function target(flags: TargetFlags): TargetFlags {

@@ -10,4 +10,7 @@ function readVersion(): string {
   return "unknown";
 }
 
-export const VERSION = readVersion();
+// The single-file executable has no package.json beside it: its build writes the version in.
+declare const __BOOKINFO_VERSION__: string | undefined;
+
+export const VERSION = typeof __BOOKINFO_VERSION__ === "string" ? __BOOKINFO_VERSION__ : readVersion();

@@ -8,12 +8,12 @@ import { isOurs, ownerOf, TAKEN_OVER_ANNOTATION, takenOverFrom } from "./managed
 import {
   FIELD_MANAGER,
   ISTIO_NETWORKING_GROUP,
+  loadManifest,
   manifestPath,
   type NetworkingVersion,
   objectRef,
   parseManifest,
   prepareForApply,
-  readManifest,
   splitApiVersion,
 } from "./manifests.ts";
 import { labelNamespace } from "./namespaceLabels.ts";
@@ -48,7 +48,7 @@ export async function applyManifest(
   file: string,
   options: ApplyOptions,
 ): Promise<string[]> {
-  return applyObjects(cluster, readManifest(manifestPath(file, options.manifestsDir)), options);
+  return applyObjects(cluster, loadManifest(file, options.manifestsDir), options);
 }
 
 /** Applies in order, one at a time, like kubectl: a failure stops there and says which object. */

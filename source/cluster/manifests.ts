@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAll } from "js-yaml";
 import type { KubeObject } from "../model/kube.ts";
 import type { IstioInfo } from "../model/snapshot.ts";
+import { NO_TOUR_FILES, type TourFiles } from "../tutorial/files.ts";
 import { ClusterError } from "./errors.ts";
 
 /** The field manager of everything the tour writes; `reset` looks for exactly this. */
@@ -15,19 +16,73 @@ export type NetworkingVersion = NonNullable<IstioInfo["networkingVersion"]>;
 
 /**
  * The project's manifests/ folder, found by walking up from this module: it sits two levels up
- * from source/cluster/ and one level up from the bundled dist/ file.
+ * from source/cluster/ and one level up from the bundled dist/ file; the single-file executable
+ * looks beside itself (a krew install puts the folder there).
  */
-export function manifestsDir(from = dirname(fileURLToPath(import.meta.url))): string {
+export function manifestsDir(from?: string): string {
+  const found = findManifestsDir(from);
+  if (found) return found;
+  throw new ClusterError(
+    `cannot find the manifests folder next to kubectl-bookinfo (looked up from ${from ?? here()}); reinstall the plugin`,
+    "manifest",
+  );
+}
+
+function findManifestsDir(from = here()): string | null {
   let dir = from;
   for (let i = 0; i < 5; i++) {
     const candidate = join(dir, "manifests");
     if (existsSync(join(candidate, "bookinfo.yaml"))) return candidate;
     dir = dirname(dir);
   }
-  throw new ClusterError(
-    `cannot find the manifests folder next to kubectl-bookinfo (looked up from ${from}); reinstall the plugin`,
-    "manifest",
-  );
+  return null;
+}
+
+const here = () => dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The copy of a manifest built into the single-file executable, used when no manifests folder
+ * is on disk beside it; undefined anywhere else.
+ */
+function builtInManifest(name: string): string | undefined {
+  const sea = process.getBuiltinModule?.("node:sea") as typeof import("node:sea") | undefined;
+  if (!sea?.isSea()) return undefined;
+  try {
+    return sea.getAsset(`manifests/${name}`, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A tour manifest's text and where it came from: manifests/ on disk, else the built-in copy. */
+export function manifestText(file: string, dir?: string): { text: string; path: string } {
+  if (dir === undefined && !isAbsolute(file) && !file.includes("/") && !findManifestsDir()) {
+    const builtIn = builtInManifest(file);
+    if (builtIn !== undefined) return { text: builtIn, path: `${file} (built into kubectl-bookinfo)` };
+  }
+  const path = manifestPath(file, dir);
+  return { text: readText(path), path };
+}
+
+/** The objects of a tour manifest (see manifestText). */
+export function loadManifest(file: string, dir?: string): KubeObject[] {
+  const { text, path } = manifestText(file, dir);
+  return parseManifest(text, path);
+}
+
+/**
+ * The manifests folder as a person in `cwd` can name it in a command: "manifests" from the root
+ * of a checkout (as the README's commands say), else its absolute path (an installed package).
+ */
+export function tourFiles(cwd = process.cwd()): TourFiles {
+  let dir: string;
+  try {
+    dir = manifestsDir();
+  } catch {
+    return NO_TOUR_FILES;
+  }
+  const names = new Set(readdirSync(dir).filter((name) => name.endsWith(".yaml")));
+  return { dir: relative(cwd, dir) === "manifests" ? "manifests" : dir, names };
 }
 
 /** A manifest name ("bookinfo.yaml") resolved in manifests/, or a path given as is. */
@@ -37,9 +92,12 @@ export function manifestPath(file: string, dir?: string): string {
 }
 
 export function readManifest(path: string): KubeObject[] {
-  let text: string;
+  return parseManifest(readText(path), path);
+}
+
+function readText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     throw new ClusterError(
       `cannot read manifest ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); reinstall the plugin or check the path`,
@@ -47,7 +105,6 @@ export function readManifest(path: string): KubeObject[] {
       { cause: error },
     );
   }
-  return parseManifest(text, path);
 }
 
 /** Every object of a multi-document YAML text; a YAML or shape error names the file and line. */

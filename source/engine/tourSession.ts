@@ -1,14 +1,14 @@
-import { readFileSync } from "node:fs";
 import { clusterActions, type Progress } from "../cluster/apply.ts";
 import { type Cluster, connect } from "../cluster/connect.ts";
 import { ClusterError } from "../cluster/errors.ts";
 import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
-import { manifestPath } from "../cluster/manifests.ts";
+import { manifestText, tourFiles } from "../cluster/manifests.ts";
 import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
 import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
 import { ANONYMOUS, STREAMS, streamUser } from "../model/streams.ts";
 import { Sampler } from "../traffic/sampler.ts";
+import type { TourFiles } from "../tutorial/files.ts";
 import { STAGES } from "../tutorial/lessons.ts";
 import type { ClusterActions } from "../tutorial/stage.ts";
 import { deploymentsNeedingRestart, namespaceInjection } from "../tutorial/stages/inject.ts";
@@ -52,6 +52,7 @@ export class TourSession implements RunnerPort {
   #stopped = false;
   #gateways: GatewayFinder;
   #manifests?: ReadonlyMap<string, string>;
+  #files?: TourFiles;
 
   private constructor(cluster: Cluster, options: TourOptions) {
     this.cluster = cluster;
@@ -132,18 +133,21 @@ export class TourSession implements RunnerPort {
     return { kind: "restarted", lines: await this.actions(progress).restartDeployments(names) };
   }
 
+  /** Where the tour's manifests are on disk, as the person can name them (the commands shown). */
+  tourFiles(): TourFiles {
+    this.#files ??= tourFiles();
+    return this.#files;
+  }
+
   /** The text of every manifest the stages apply, read once (the UI's YAML view). */
   manifestTexts(): ReadonlyMap<string, string> {
     if (!this.#manifests) {
       const texts = new Map<string, string>();
       for (const file of new Set(STAGES.flatMap((stage) => stage.manifests))) {
         try {
-          texts.set(file, readFileSync(manifestPath(file), "utf8"));
+          texts.set(file, manifestText(file).text);
         } catch (error) {
-          texts.set(
-            file,
-            `# cannot read manifests/${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-          );
+          texts.set(file, `# cannot read manifests/${file}: ${(error as Error).message ?? error}`);
         }
       }
       this.#manifests = texts;

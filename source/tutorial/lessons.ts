@@ -77,3 +77,8 @@ export function stageChecks(snapshot: Snapshot): StageResult[] {
 export function nextPendingStage(snapshot: Snapshot): Stage | null {
   return stageChecks(snapshot).find((r) => r.check.state !== "done")?.stage ?? null;
 }
+
+/** "All 5 stages done", and not "All 1 stages done" for a tour of one. */
+export function allDone(count: number): string {
+  return count === 1 ? "The stage is done" : `All ${count} stages are done`;
+}

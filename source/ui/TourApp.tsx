@@ -3,14 +3,22 @@
 // cluster state from the session through the batching feed, and turns both into the screen's view.
 // Everything below it is presentational.
 
-import { type Key, useInput, useStdout } from "ink";
+import { type Key, useInput } from "ink";
 import { useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from "react";
 import { analyze } from "../analysis/analyze.ts";
 import { type RunnerPort, TourRunner } from "../engine/runner.ts";
 import type { SidecarRestart } from "../engine/tourSession.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { STREAMS } from "../model/streams.ts";
-import { STAGES, type StageResult, stageById, stageChecks, stageNumber } from "../tutorial/lessons.ts";
+import { NO_TOUR_FILES, type TourFiles } from "../tutorial/files.ts";
+import {
+  allDone,
+  STAGES,
+  type StageResult,
+  stageById,
+  stageChecks,
+  stageNumber,
+} from "../tutorial/lessons.ts";
 import type { StageId, StageParameters } from "../tutorial/stage.ts";
 import { Screen } from "./components/Screen.tsx";
 import {
@@ -26,12 +34,14 @@ import { type FeedOptions, type FeedState, SnapshotFeed } from "./feed.ts";
 import { actionFor, CHOICE_BINDINGS, KEY_BINDINGS, type KeyAction } from "./keys.ts";
 import type { Theme } from "./theme.ts";
 import { initialUiState, uiReducer } from "./uiState.ts";
-import { tourView, yamlLength } from "./view.ts";
+import { helpScrollMax, tourView } from "./view.ts";
 
 /** What the UI needs from a tour session (TourSession has it; tests pass a scripted one). */
 export interface TourPort extends RunnerPort {
   restartForSidecar(): Promise<SidecarRestart>;
   manifestTexts(): ReadonlyMap<string, string>;
+  /** Where the tour's files are on disk, for the commands people copy. */
+  tourFiles?(): TourFiles;
 }
 
 /** What happens outside the runner that the screen reports: start-up lines, watch trouble. */
@@ -51,8 +61,17 @@ export interface TourAppProps {
   rate: number;
   hasIstioctl: boolean;
   onExit: (code: number) => void;
-  /** Fixed terminal size (tests); otherwise stdout's, following resizes. */
-  size?: { columns: number; rows: number };
+  /** The terminal's size, as runTour settles it after a resize. */
+  size: { columns: number; rows: number };
+  /**
+   * A resize is under way: keep showing what is shown, so the live region writes nothing into a
+   * terminal that is re-wrapping (the redraw once it settles replaces it).
+   */
+  hold?: boolean;
+  /** Erase the screen and draw it again (Ctrl-L). */
+  onRedraw?: () => void;
+  /** Put text on the clipboard through the terminal (c); false when there is no terminal to ask. */
+  onCopy?: (text: string) => boolean;
   feedOptions?: FeedOptions;
   /** Choices given as flags (--weights 90/10): the stages they answer run with them, unasked. */
   parameters?: StageParameters;
@@ -61,7 +80,6 @@ export interface TourAppProps {
 }
 
 const BURST = 100;
-const RESIZE_DEBOUNCE_MS = 100;
 const noSubscribe = () => () => {};
 const noFeed = () => null;
 const NO_MANIFESTS: ReadonlyMap<string, string> = new Map();
@@ -94,9 +112,10 @@ export function TourApp(props: TourAppProps) {
   const snapshot = fed?.snapshot ?? null;
   const checks = useMemo(() => (snapshot ? stageChecks(snapshot) : null), [snapshot]);
   const findings = useMemo(() => (snapshot ? analyze(snapshot) : []), [snapshot]);
-  const size = useTerminalSize(props.size);
+  const size = props.size;
   const injectChoices = useMemo(() => choicesFor(snapshot, props.hasIstioctl), [snapshot, props.hasIstioctl]);
   const manifests = useMemo(() => session?.manifestTexts() ?? NO_MANIFESTS, [session]);
+  const files = useMemo(() => session?.tourFiles?.() ?? NO_TOUR_FILES, [session]);
 
   const view = useMemo(
     () =>
@@ -112,6 +131,7 @@ export function TourApp(props: TourAppProps) {
         rate: props.rate,
         boot: { state: session ? "ready" : "starting", text: props.bootText },
         manifests,
+        files,
       }),
     [
       snapshot,
@@ -126,6 +146,7 @@ export function TourApp(props: TourAppProps) {
       props.bootText,
       session,
       manifests,
+      files,
     ],
   );
 
@@ -233,7 +254,7 @@ export function TourApp(props: TourAppProps) {
         const current = checks.find((r) => r.check.state !== "done");
         if (current)
           return say(`Stage ${current.stage.id} is still under way: ${current.check.detail}`, "warn");
-        say(`All ${STAGES.length} stages are done. s sends ${BURST} requests; q quits.`, "ok");
+        say(`${allDone(STAGES.length)}. s sends ${BURST} requests; q quits.`, "ok");
       },
       restart() {
         if (!session) return;
@@ -304,17 +325,46 @@ export function TourApp(props: TourAppProps) {
         return dispatch({ type: "toggle", panel: "yaml" });
       case "help":
         return dispatch({ type: "toggle", panel: "help" });
+      case "redraw":
+        return props.onRedraw?.();
       case "close":
         return dispatch({ type: "close" });
       case "quit":
         return actions.quit(action.code);
       case "scroll": {
-        if (ui.panel !== "yaml") return;
+        if (ui.panel === "help") {
+          const max = helpScrollMax(view.layout.detailLines);
+          return dispatch({
+            type: "scroll",
+            by: action.page * Math.max(1, view.layout.detailLines - 2),
+            max,
+          });
+        }
+        if (ui.panel !== "yaml" || !view.yaml) return;
         const page = Math.max(1, view.layout.detailLines - 2);
-        const max = yamlLength(ui.selected, manifests) - (view.layout.detailLines - 1);
+        const max = view.yaml.lines - (view.layout.detailLines - 1);
         return dispatch({ type: "scroll", by: action.page * page, max });
       }
+      case "shift": {
+        if (ui.panel !== "yaml" || !view.yaml) return;
+        const step = Math.max(1, Math.floor(view.layout.width / 2));
+        const max = view.yaml.widest - view.layout.width + 1;
+        return dispatch({ type: "shift", by: action.by * step, max });
+      }
+      case "copy":
+        return copyCommands();
     }
+  };
+
+  const copyCommands = () => {
+    const { view, ui } = latest.current;
+    const number = stageNumber(ui.selected);
+    const say = (text: string, tone: "ok" | "warn") => dispatch({ type: "message", text, tone });
+    if (view.commands.length === 0) return say(`Stage ${number} has no commands to copy yet.`, "warn");
+    const n = `${view.commands.length} command${view.commands.length === 1 ? "" : "s"}`;
+    if (!props.onCopy?.(`${view.commands.join("\n")}\n`))
+      return say("There is no terminal to copy through.", "warn");
+    say(`Copied ${n} (OSC 52; in tmux: set -s set-clipboard on).`, "ok");
   };
 
   const onKey = (input: string, key: Key) => {
@@ -326,7 +376,15 @@ export function TourApp(props: TourAppProps) {
       return;
     }
     const action = actionFor(KEY_BINDINGS, input, key);
-    if (action) perform(action);
+    if (action) return perform(action);
+    // A letter that does nothing says so, rather than leave someone guessing.
+    if (/^[\x21-\x7e]$/.test(input) && !key.ctrl && !key.meta) {
+      dispatch({
+        type: "message",
+        text: `${input} is not one of the tour's keys; ? lists them.`,
+        tone: "warn",
+      });
+    }
   };
 
   useInput((input, key) => {
@@ -336,7 +394,18 @@ export function TourApp(props: TourAppProps) {
     for (const char of typed) onKey(char, key);
   });
 
-  const state = useMemo<TourState>(() => ({ view, ui, injectChoices }), [view, ui, injectChoices]);
+  const live = useMemo<TourState>(() => ({ view, ui, injectChoices }), [view, ui, injectChoices]);
+  const held = useRef(live);
+  if (!props.hold) held.current = live;
+  // Finished lines are never held back: <Static> counts what it was given, and Ink may not have
+  // written a line yet that it already counted.
+  const state = useMemo<TourState>(
+    () =>
+      props.hold && held.current !== live
+        ? { ...held.current, ui: { ...held.current.ui, log: ui.log } }
+        : live,
+    [props.hold, live, ui.log],
+  );
   return (
     <ThemeContext value={theme}>
       <TourActionsContext value={actions}>
@@ -383,29 +452,4 @@ export function choicesFor(snapshot: Snapshot | null, hasIstioctl: boolean): Inj
     });
   }
   return choices;
-}
-
-/** stdout's size, following resizes once they settle, so a drag redraws once, not per step. */
-function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const [size, setSize] = useState(() => sizeOf(stdout));
-  useEffect(() => {
-    if (fixed) return;
-    let timer: NodeJS.Timeout | undefined;
-    const onResize = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => setSize(sizeOf(stdout)), RESIZE_DEBOUNCE_MS);
-    };
-    stdout.on("resize", onResize);
-    return () => {
-      stdout.off("resize", onResize);
-      clearTimeout(timer);
-    };
-  }, [stdout, fixed]);
-  return fixed ?? size;
-}
-
-function sizeOf(stdout: NodeJS.WritableStream): { columns: number; rows: number } {
-  const tty = stdout as NodeJS.WriteStream;
-  return { columns: tty.columns || 80, rows: tty.rows || 24 };
 }

@@ -11,8 +11,11 @@ export type KeyAction =
   | { do: "restart" }
   | { do: "burst" }
   | { do: "yaml" }
+  | { do: "copy" }
   | { do: "scroll"; page: -1 | 1 }
+  | { do: "shift"; by: -1 | 1 }
   | { do: "help" }
+  | { do: "redraw" }
   | { do: "close" }
   | { do: "quit"; code: number };
 
@@ -22,7 +25,13 @@ export interface KeyBinding {
   /** What they do, in the README's and the help overlay's words. */
   help: string;
   /** The footer's short form, when the binding is shown there. */
-  footer?: { keys: (glyphs: Glyphs, ascii: boolean) => string; label: string; yamlLabel?: string };
+  footer?: {
+    keys: (glyphs: Glyphs, ascii: boolean) => string;
+    label: string;
+    yamlLabel?: string;
+    /** How readily the footer leaves this out when the line is too short (higher: sooner). */
+    spare?: number;
+  };
   /** What a keypress means for this binding, or null when it is not one of its keys. */
   press(input: string, key: Key): KeyAction | null;
 }
@@ -31,7 +40,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {
     keys: "up/down, j/k",
     help: "select a stage",
-    footer: { keys: (g, ascii) => (ascii ? "up/dn j/k" : `${g.updown} jk`), label: "select" },
+    footer: { keys: (g, ascii) => (ascii ? "up/dn j/k" : `${g.updown} jk`), label: "select", spare: 4 },
     press: (input, key) =>
       key.upArrow || input === "k"
         ? { do: "move", by: -1 }
@@ -54,24 +63,24 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {
     keys: "r",
     help: "restart the deployments whose pods have no sidecar (rollout restart)",
-    footer: { keys: () => "r", label: "restart" },
+    footer: { keys: () => "r", label: "restart", spare: 3 },
     press: (input) => (input === "r" ? { do: "restart" } : null),
   },
   {
     keys: "s",
     help: "send 100 requests to GATEWAY_URL/productpage now, in each stream",
-    footer: { keys: () => "s", label: "sample" },
+    footer: { keys: () => "s", label: "sample", spare: 2 },
     press: (input) => (input === "s" ? { do: "burst" } : null),
   },
   {
     keys: "y",
-    help: "show or hide the YAML the selected stage applies",
+    help: "show or hide the selected stage's commands and the YAML it applies, in full",
     footer: { keys: () => "y", label: "YAML", yamlLabel: "detail" },
     press: (input) => (input === "y" ? { do: "yaml" } : null),
   },
   {
     keys: "PgUp/PgDn",
-    help: "scroll the YAML (Space pages down too)",
+    help: "scroll the commands and YAML, or the keys (Space pages down too)",
     press: (input, key) =>
       key.pageUp
         ? { do: "scroll", page: -1 }
@@ -80,10 +89,27 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
           : null,
   },
   {
+    keys: "left/right",
+    help: "move the commands and YAML sideways, to read the end of long lines",
+    press: (_input, key) =>
+      key.leftArrow ? { do: "shift", by: -1 } : key.rightArrow ? { do: "shift", by: 1 } : null,
+  },
+  {
+    keys: "c",
+    help: "copy the selected stage's commands to the clipboard (OSC 52; in tmux, set-clipboard on)",
+    footer: { keys: () => "c", label: "copy", spare: 1 },
+    press: (input, key) => (input === "c" && !key.ctrl ? { do: "copy" } : null),
+  },
+  {
     keys: "?",
     help: "show or hide the keys",
     footer: { keys: () => "?", label: "help" },
     press: (input) => (input === "?" ? { do: "help" } : null),
+  },
+  {
+    keys: "Ctrl-L",
+    help: "redraw the screen",
+    press: (input, key) => (key.ctrl && input === "l" ? { do: "redraw" } : null),
   },
   {
     keys: "Esc",

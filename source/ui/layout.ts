@@ -1,7 +1,10 @@
-// How many lines each panel gets. The live region must stay shorter than the terminal (Ink clears
-// the whole screen on every frame otherwise, which is the flicker people notice), so this counts
-// every line: 80x24 fits header, stages beside samples, pods, a few lines of detail and the
-// footer; a taller or wider terminal gives the pods and the detail more room.
+// How many lines each panel gets. The live region is exactly one line shorter than the terminal,
+// whatever it shows: shorter than the terminal, because Ink clears the whole screen on every
+// frame otherwise (the flicker people notice); exactly that, so that the frame always starts at
+// the top of the screen and a redraw after a resize can erase it whole (see terminal.ts). This
+// counts every line: 80x24 fits header, stages beside samples, pods, a few lines of detail and
+// the footer; a taller or wider terminal gives the pods and the detail more room. Below 76
+// columns the stage list goes above the samples, where there are rows enough for that.
 
 export interface Layout {
   width: number;
@@ -42,21 +45,26 @@ export function computeLayout(size: { columns: number; rows: number }, podCount:
   const width = Math.max(1, size.columns);
   const height = Math.max(1, size.rows - 1);
   const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
-  const sideBySide = width >= SIDE_BY_SIDE_COLUMNS;
   const spacious = height >= SPACIOUS_ROWS - 1;
+  const stageLines = spacious ? STAGES_SPACIOUS : STAGES;
+  const samplesLines = spacious ? 9 : 6;
+  const gaps = spacious ? 3 : 0;
+  const findingsLines = spacious ? SPACIOUS_FINDINGS : FINDINGS;
+  // 1: the pod table's header
+  const room = (top: number) => height - HEADER - FOOTER - top - findingsLines - gaps - 1;
+  const stackedTop = stageLines + samplesLines + (spacious ? 1 : 0);
+  const sideBySide = width >= SIDE_BY_SIDE_COLUMNS || room(stackedTop) < MIN_PODS + MIN_DETAIL;
   const gap = 2;
   const leftWidth = sideBySide ? Math.min(60, Math.floor((width - gap) / 2)) : width;
   const rightWidth = sideBySide ? width - gap - leftWidth : width;
-  const stageLines = spacious ? STAGES_SPACIOUS : STAGES;
-  const samplesLines = spacious ? 9 : 6;
-  const top = sideBySide
-    ? Math.max(stageLines, samplesLines)
-    : stageLines + samplesLines + (spacious ? 1 : 0);
-  const gaps = spacious ? 3 : 0;
-  const findingsLines = spacious ? SPACIOUS_FINDINGS : FINDINGS;
-  const available = height - HEADER - FOOTER - top - findingsLines - gaps - 1; // 1: the pod table's header
+  const top = sideBySide ? Math.max(stageLines, samplesLines) : stackedTop;
+  const available = room(top);
   const wantedPods = Math.max(1, podCount);
-  const podRows = Math.max(1, Math.min(wantedPods, Math.max(MIN_PODS, available - MIN_DETAIL)));
+  // The selected stage's heading always has a line, however short the terminal.
+  const podRows = Math.max(
+    1,
+    Math.min(wantedPods, Math.max(MIN_PODS, available - MIN_DETAIL), Math.max(1, available - 1)),
+  );
   const detailLines = Math.max(0, available - podRows);
   return {
     width,

@@ -6,6 +6,7 @@
 import { render } from "ink";
 import type { StageParameters } from "../tutorial/stage.ts";
 import { TourApp, type TourEvent, type TourEvents, type TourPort } from "./TourApp.tsx";
+import { SettledTerminal } from "./terminal.ts";
 import { makeTheme } from "./theme.ts";
 
 export interface OpenHooks {
@@ -72,6 +73,10 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
 
   let session: TourPort | null = null;
   let bootText = options.bootText;
+  // Resizes reach the screen once they settle, as one clean redraw (see terminal.ts).
+  const terminal = new SettledTerminal(process.stdout);
+  const redraw = () => void terminal.redraw(true);
+  let hold = false;
   const app = () => (
     <TourApp
       session={session}
@@ -84,9 +89,14 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
       onExit={finish}
       {...(options.parameters ? { parameters: options.parameters } : {})}
       {...(options.takeOver ? { takeOver: true } : {})}
+      size={terminal.size}
+      hold={hold}
+      onRedraw={redraw}
+      onCopy={(text) => terminal.copy(text)}
     />
   );
   const instance = render(app(), {
+    stdout: terminal.stdout,
     // Ctrl-C is a key like q here, so the session is stopped before the process ends.
     exitOnCtrlC: false,
     // Watch events are batched by the feed already; this caps the rest (samples, typing).
@@ -94,6 +104,16 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
     incrementalRendering: true,
     // Whether this is a terminal was decided by the caller; Ink's own CI sniffing must not differ.
     interactive: true,
+  });
+  terminal.attach(instance, {
+    hold() {
+      hold = true;
+      if (!over) instance.rerender(app());
+    },
+    redraw() {
+      hold = false;
+      if (!over) instance.rerender(app());
+    },
   });
 
   const opening = options.open({
@@ -126,6 +146,7 @@ export async function runInteractiveTour(options: InteractiveOptions): Promise<n
     instance.clear();
     throw error;
   } finally {
+    terminal.close();
     instance.unmount();
     await instance.waitUntilExit().catch(() => {});
     for (const signal of signals) process.off(signal, onSignal);

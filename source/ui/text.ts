@@ -58,3 +58,16 @@ export function wrap(text: string, width: number, indent = ""): string[] {
   if (line || lines.length === 0) push();
   return lines;
 }
+
+/**
+ * `text` seen through a window `width` cells wide, moved `shift` cells to the right: an ellipsis
+ * at either end says there is more of the line that way.
+ */
+export function sideways(text: string, shift: number, width: number, ascii = false): string {
+  if (width <= 0) return "";
+  const chars = [...text];
+  const start = Math.max(0, Math.min(shift, chars.length - 1));
+  if (start === 0) return truncate(text, width, ascii);
+  const ellipsis = ascii ? "~" : "…";
+  return truncate(`${ellipsis}${chars.slice(start + 1).join("")}`, width, ascii);
+}

@@ -53,6 +53,8 @@ export interface UiState {
   followTour: boolean;
   panel: Panel;
   yamlScroll: number;
+  /** How far the commands and YAML view is moved sideways, in cells. */
+  yamlShift: number;
   running: Running | null;
   /** The stage whose changes the cluster refused, and what it said. */
   applyError: { id: StageId; message: string } | null;
@@ -72,6 +74,7 @@ export type UiAction =
   | { type: "toggle"; panel: Exclude<Panel, "detail"> }
   | { type: "close" }
   | { type: "scroll"; by: number; max: number }
+  | { type: "shift"; by: number; max: number }
   | { type: "choose"; choice: Choice | null }
   /** The person asked for a stage; the runner's "started" follows once it applies. */
   | { type: "requested"; id: StageId; inject?: InjectMethod; parameters?: StageParameters }
@@ -85,6 +88,7 @@ export function initialUiState(selected: StageId = STAGE_IDS[0]!): UiState {
     followTour: true,
     panel: "detail",
     yamlScroll: 0,
+    yamlShift: 0,
     running: null,
     applyError: null,
     choosing: false,
@@ -101,22 +105,32 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case "move": {
       const index = STAGE_IDS.indexOf(state.selected);
       const next = Math.min(STAGE_IDS.length - 1, Math.max(0, index + action.by));
-      return { ...state, selected: STAGE_IDS[next]!, followTour: false, yamlScroll: 0 };
+      return { ...state, selected: STAGE_IDS[next]!, followTour: false, yamlScroll: 0, yamlShift: 0 };
     }
     case "select":
-      return { ...state, selected: action.id, followTour: false, yamlScroll: 0 };
+      return { ...state, selected: action.id, followTour: false, yamlScroll: 0, yamlShift: 0 };
     case "follow":
       return state.followTour && state.selected !== action.id
-        ? { ...state, selected: action.id, yamlScroll: 0 }
+        ? { ...state, selected: action.id, yamlScroll: 0, yamlShift: 0 }
         : state;
     case "toggle":
-      return { ...state, panel: state.panel === action.panel ? "detail" : action.panel, yamlScroll: 0 };
+      return {
+        ...state,
+        panel: state.panel === action.panel ? "detail" : action.panel,
+        yamlScroll: 0,
+        yamlShift: 0,
+      };
     case "close":
       return { ...state, panel: "detail", choosing: false, choice: null };
     case "scroll":
       return {
         ...state,
         yamlScroll: Math.min(Math.max(0, action.max), Math.max(0, state.yamlScroll + action.by)),
+      };
+    case "shift":
+      return {
+        ...state,
+        yamlShift: Math.min(Math.max(0, action.max), Math.max(0, state.yamlShift + action.by)),
       };
     case "choose":
       return { ...state, choosing: action.choice !== null, choice: action.choice, panel: "detail" };

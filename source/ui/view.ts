@@ -4,7 +4,8 @@
 
 import { podRows } from "../model/podRows.ts";
 import { computeLayout } from "./layout.ts";
-import { detailLines } from "./view/detail.ts";
+import { cells } from "./text.ts";
+import { detailLines, stageCommands, yamlText } from "./view/detail.ts";
 import { findingsLines } from "./view/findings.ts";
 import { footerLine, messageLine } from "./view/footer.ts";
 import { headerLines } from "./view/header.ts";
@@ -13,7 +14,7 @@ import { podTable } from "./view/pods.ts";
 import { samplesLines } from "./view/samples.ts";
 import { stageLines, stageWindow } from "./view/stages.ts";
 
-export { yamlLength } from "./view/detail.ts";
+export { helpScrollMax, stageCommands, yamlText } from "./view/detail.ts";
 export type {
   BootState,
   Line,
@@ -45,5 +46,11 @@ export function tourView(input: ViewInput): TourView {
     detail: detailLines(input, stages, layout.width, layout.detailLines),
     message: messageLine(input, stages, layout.width),
     footer: footerLine(theme, ui, layout.width),
+    commands: stageCommands(input, ui.selected),
+    yaml: ui.panel === "yaml" ? measure(yamlText(input, ui.selected)) : null,
   };
+}
+
+function measure(lines: string[]): { lines: number; widest: number } {
+  return { lines: lines.length, widest: Math.max(0, ...lines.map(cells)) };
 }

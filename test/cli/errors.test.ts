@@ -35,12 +35,12 @@ describe("bad input ends in one clear sentence", () => {
     expectOneSentence(
       await bookinfo(env.kubeconfig, "run", "--to", "nope"),
       2,
-      /Allowed choices are inject, deploy, gateway, verify, route-v1/,
+      /^error: invalid argument "nope" for "--to" flag: it must be one of inject, deploy, gateway, verify, route-v1\.$/m,
     );
     expectOneSentence(
       await bookinfo(env.kubeconfig, "status", "-o", "xml"),
       2,
-      /Allowed choices are text, json, yaml/,
+      /^error: invalid argument "xml" for "--output" flag: it must be one of text, json, yaml\.$/m,
     );
   });
 

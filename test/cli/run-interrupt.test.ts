@@ -7,7 +7,7 @@ import { bookinfo } from "./support.ts";
 // One Ctrl-C (or SIGTERM) during `run` ends it at once, whatever the runner is waiting for,
 // and says what was applied: signalled on the real process, on the sandbox.
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 
 interface Running {
   stdout: () => string;

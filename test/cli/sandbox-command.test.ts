@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { kubectlFor } from "@kubectl-bookinfo/sandbox/testing";
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 
 function run(args: string[]) {
   const child = spawn(process.execPath, [launcher, ...args], { stdio: ["ignore", "pipe", "pipe"] });

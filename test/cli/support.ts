@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+export const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 
 export interface CliResult {
   code: number | null;

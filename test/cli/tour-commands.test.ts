@@ -59,7 +59,13 @@ describe("the tour engine on a fresh namespace", () => {
     assert.match(reset.stdout, /^deployment\.apps\/productpage-v1 deleted$/m);
     assert.match(reset.stdout, /^virtualservice\.networking\.istio\.io\/reviews deleted$/m);
     assert.match(reset.stdout, /^namespace\/fresh unlabeled istio-injection$/m);
-    assert.doesNotMatch(reset.stdout, /configmap/);
+    assert.doesNotMatch(reset.stdout, /configmap\/users-own deleted/);
+    // What stayed, and why: the namespace run created, and what the user made.
+    assert.match(
+      reset.stdout,
+      /^Kept:\n {2}namespace\/fresh: created by the tour, kept with what is left in it \(kubectl delete namespace fresh deletes it and everything in it\)$/m,
+    );
+    assert.match(reset.stdout, /^ {2}configmap\/users-own: not applied by the tour$/m);
     assert.match(
       await ok("-n", "fresh", "get", "configmap", "users-own", "-o", "name"),
       /configmap\/users-own/,
@@ -128,5 +134,19 @@ describe("the tour engine on a fresh namespace", () => {
     assert.equal(report.stages[5].lesson, "traffic-management");
     assert.equal(report.stages[5].state, "pending");
     assert.equal(status.code, 0);
+  });
+
+  test("pods that keep a sidecar from a label now gone: inject is not done, and says why", async () => {
+    await ok("create", "namespace", "unlabelled");
+    await ok("label", "namespace", "unlabelled", "istio-injection=enabled");
+    await ok("-n", "unlabelled", "apply", "-f", manifest("bookinfo.yaml"));
+    await ok("-n", "unlabelled", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=60s");
+    await ok("label", "namespace", "unlabelled", "istio-injection-");
+    const status = await bookinfo(env.kubeconfig, "status", "-n", "unlabelled", "--samples", "0");
+    assert.equal(status.code, 3, status.stdout + status.stderr);
+    assert.match(
+      status.stdout,
+      /^inject +pending +namespace unlabelled is not labelled for injection: 6 Bookinfo pods keep the sidecar they started with, but new pods would start without one$/m,
+    );
   });
 });

@@ -43,8 +43,8 @@ test("reset removes what the tour applied, and keeps what the user made", async 
   await ok("-n", namespace, "apply", "-f", configMap);
   await ok("-n", namespace, "create", "deployment", "mine", "--image=nginx");
 
-  const lines = await resetNamespace(cluster, namespace);
-  assert.deepEqual(lines, [
+  const report = await resetNamespace(cluster, namespace);
+  assert.deepEqual(report.removed, [
     "virtualservice.networking.istio.io/bookinfo deleted",
     "virtualservice.networking.istio.io/details deleted",
     "virtualservice.networking.istio.io/productpage deleted",
@@ -71,6 +71,11 @@ test("reset removes what the tour applied, and keeps what the user made", async 
     "serviceaccount/bookinfo-reviews deleted",
     `namespace/${namespace} unlabeled istio-injection`,
   ]);
+  assert.deepEqual(report.kept, [
+    `namespace/${namespace}: created by the tour, kept with what is left in it (kubectl delete namespace ${namespace} deletes it and everything in it)`,
+    "deployment.apps/mine: not applied by the tour",
+    "configmap/my-settings: not applied by the tour",
+  ]);
 
   assert.ok((await names(namespace, "configmaps")).includes("configmap/my-settings"));
   assert.deepEqual(await names(namespace, "deployments"), ["deployment.apps/mine"]);
@@ -80,7 +85,7 @@ test("reset removes what the tour applied, and keeps what the user made", async 
   assert.equal(labels["istio-injection"], undefined);
 
   // Nothing of ours is left, so a second reset has nothing to say.
-  assert.deepEqual(await resetNamespace(cluster, namespace), []);
+  assert.deepEqual((await resetNamespace(cluster, namespace)).removed, []);
 });
 
 test("reset leaves an injection label the user set, and objects applied by hand", async () => {
@@ -91,8 +96,8 @@ test("reset leaves an injection label the user set, and objects applied by hand"
   const cluster = bed.tourIn(namespace);
   await applyManifest(cluster, "destination-rule-all.yaml", { namespace, networkingVersion: "v1" });
 
-  const lines = await resetNamespace(cluster, namespace);
-  assert.deepEqual(lines, [
+  const report = await resetNamespace(cluster, namespace);
+  assert.deepEqual(report.removed, [
     "destinationrule.networking.istio.io/details deleted",
     "destinationrule.networking.istio.io/productpage deleted",
     "destinationrule.networking.istio.io/ratings deleted",
@@ -100,6 +105,12 @@ test("reset leaves an injection label the user set, and objects applied by hand"
     // What it leaves of its own kinds and names, it says.
     "virtualservice.networking.istio.io/bookinfo left as it is (kubectl-client-side-apply's, not made by the tour)",
     "gateway.networking.istio.io/bookinfo-gateway left as it is (kubectl-client-side-apply's, not made by the tour)",
+  ]);
+  assert.deepEqual(report.kept, [
+    `namespace/${namespace}: reset never deletes a namespace`,
+    `namespace/${namespace} label istio-injection=enabled: set by someone else, not the tour`,
+    "virtualservice.networking.istio.io/bookinfo: not applied by the tour",
+    "gateway.networking.istio.io/bookinfo-gateway: not applied by the tour",
   ]);
   assert.deepEqual(await names(namespace, "gateways,virtualservices"), [
     "gateway.networking.istio.io/bookinfo-gateway",
@@ -139,7 +150,12 @@ test("a label both the user and the tour set stays: the user still owns it", asy
   await ok("label", "namespace", namespace, "istio-injection=enabled");
   const cluster = bed.tourIn(namespace);
   await labelNamespace(cluster, namespace, { "istio-injection": "enabled" });
-  assert.deepEqual(await resetNamespace(cluster, namespace), []);
+  const report = await resetNamespace(cluster, namespace);
+  assert.deepEqual(report.removed, []);
+  assert.ok(
+    report.kept.includes(`namespace/${namespace} label istio-injection=enabled: set by someone else too`),
+    report.kept.join("\n"),
+  );
   const labels = JSON.parse(await ok("get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}"));
   assert.equal(labels["istio-injection"], "enabled");
 });

@@ -9,7 +9,7 @@ import { Tmux } from "./tmux.ts";
 // The mesh analysis on the tour's screen, in a real terminal: Bookinfo runs in namespace default,
 // and each other namespace holds one of the tutorial's classic mistakes, made with kubectl.
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 const manifest = (name: string) => new URL(`../../manifests/${name}`, import.meta.url).pathname;
 
 describe("findings on the tour's screen", () => {

@@ -5,7 +5,7 @@ import { Tmux } from "./tmux.ts";
 // Quitting at any moment ends the process promptly, restores the terminal and stops what the
 // tour started: while the sandbox is starting, while a stage is being applied, by Ctrl-C.
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 const tour = `env -u CI ${process.execPath} ${launcher} --sandbox --speed 50`;
 
 describe("quitting the tour", () => {

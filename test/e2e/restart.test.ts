@@ -8,7 +8,7 @@ import { Tmux } from "./tmux.ts";
 // labelled, the label comes first: n labels and restarts, and r refuses to claim a sidecar it
 // would not bring.
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 const manifest = new URL("../../manifests/bookinfo.yaml", import.meta.url).pathname;
 
 describe("pods that started before the label", () => {

@@ -9,8 +9,8 @@ let servers = 0;
 
 export class Tmux {
   readonly socket = `bookinfo-${process.pid}-${++servers}`;
-  readonly columns: number;
-  readonly rows: number;
+  columns: number;
+  rows: number;
 
   constructor(columns: number, rows: number) {
     this.columns = columns;
@@ -59,6 +59,38 @@ export class Tmux {
       this.#args("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", "main"),
     );
     return stdout;
+  }
+
+  /** Everything the pane holds: the scrollback, then the visible screen. */
+  async history(): Promise<string> {
+    const { stdout } = await run(
+      "tmux",
+      this.#args("capture-pane", "-p", "-S", "-", "-E", "-", "-t", "main"),
+    );
+    return stdout;
+  }
+
+  /** Resizes the window, as dragging a terminal's corner does (the program gets SIGWINCH). */
+  async resize(columns: number, rows: number): Promise<void> {
+    await run("tmux", this.#args("resize-window", "-t", "main", "-x", String(columns), "-y", String(rows)));
+    this.columns = columns;
+    this.rows = rows;
+  }
+
+  /** A tmux option of this server, such as set-clipboard. */
+  async set(option: string, value: string): Promise<void> {
+    await run("tmux", this.#args("set-option", "-s", option, value));
+  }
+
+  /** The latest paste buffer (what an OSC 52 copy puts there with set-clipboard on). */
+  async buffer(): Promise<string> {
+    const { stdout } = await run("tmux", this.#args("show-buffer"));
+    return stdout;
+  }
+
+  /** Pastes the latest paste buffer into the pane, as a person pastes. */
+  async paste(): Promise<void> {
+    await run("tmux", this.#args("paste-buffer", "-t", "main"));
   }
 
   async cursorVisible(): Promise<boolean> {

@@ -6,7 +6,7 @@ import { Tmux } from "./tmux.ts";
 // the launcher with the pinned Node, driven by keys, judged by what the screen shows. Both
 // lessons: Bookinfo into the mesh, then Istio's traffic management, measured on two streams.
 
-const launcher = new URL("../../bin/kubectl-bookinfo.js", import.meta.url).pathname;
+const launcher = new URL("../../bin/kubectl-bookinfo", import.meta.url).pathname;
 const STAGE_TITLES = [
   "Enable sidecar injection",
   "Deploy Bookinfo",

@@ -74,10 +74,13 @@ describe("the tour screen", () => {
   });
 
   for (const size of [
+    { columns: 60, rows: 16 },
+    { columns: 70, rows: 28 },
     { columns: 80, rows: 24 },
     { columns: 120, rows: 36 },
+    { columns: 160, rows: 50 },
   ]) {
-    test(`fits ${size.columns}x${size.rows} in every state, one line shorter than the terminal`, async () => {
+    test(`fills ${size.columns}x${size.rows} in every state but its last line, never wider`, async () => {
       const restarting = deployed({
         pods: [...bookinfo().pods, ...DEPLOYMENTS.map((d) => pod(d, { state: "creating", suffix: "new01" }))],
       });
@@ -91,7 +94,7 @@ describe("the tour screen", () => {
           await new Promise((resolve) => setTimeout(resolve, 20));
           const frame = instance.lastFrame() ?? "";
           const lines = frame.split("\n");
-          assert.ok(lines.length <= size.rows - 1, `${lines.length} lines for ${size.rows} rows:\n${frame}`);
+          assert.equal(lines.length, size.rows - 1, `${lines.length} lines for ${size.rows} rows:\n${frame}`);
           for (const line of lines) assert.ok([...line].length <= size.columns, `too wide: ${line}`);
         }
         instance.unmount();
@@ -205,6 +208,28 @@ describe("the tour screen", () => {
     await press(instance, "y", /# the text of bookinfo-gateway\.yaml/);
     await press(instance, "?", /Keys/);
     await press(instance, KEY.escape, /Why: Nothing outside the cluster can reach Bookinfo yet/);
+  });
+
+  test("on 80x24 the keys scroll with PgDn, and a line says how many are below", async () => {
+    const session = new FakeSession(deployed());
+    const { instance } = mount({ session, size: { columns: 80, rows: 24 } });
+    await ready(instance);
+    const first = await press(instance, "?", /^… \d+ more: PgUp\/PgDn scroll$/m);
+    assert.doesNotMatch(first, /q, Ctrl-C/);
+    await press(instance, KEY.pageDown, /^… \d+ above, \d+ more: PgUp\/PgDn scroll$/m);
+    // However many pages the keys take at this height, the last one ends with q.
+    let last = "";
+    for (let page = 0; page < 6 && !/^q, Ctrl-C +quit/m.test(last); page++)
+      last = await press(instance, KEY.pageDown, /^… \d+ above, \d+ more: PgUp\/PgDn scroll$/m);
+    assert.match(last, /^… \d+ above, 0 more: PgUp\/PgDn scroll$/m);
+  });
+
+  test("a key the tour does not have says so, and where the keys are", async () => {
+    const session = new FakeSession(deployed());
+    const { instance } = mount({ session });
+    await ready(instance);
+    await press(instance, "x", /x is not one of the tour's keys; \? lists them\./);
+    assert.deepEqual(session.calls, []);
   });
 
   test("without Istio nothing is applied, and the screen says why", async () => {

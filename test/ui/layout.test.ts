@@ -29,6 +29,29 @@ describe("layout", () => {
     assert.ok(layout.detailLines >= 5);
   });
 
+  test("from 60x16 up, every size's panels add up to exactly one line less than the terminal", () => {
+    for (let columns = 60; columns <= 200; columns++) {
+      for (let rows = 16; rows <= 60; rows++) {
+        for (const pods of [0, 1, 6, 12]) {
+          const layout = computeLayout({ columns, rows }, pods);
+          const top = layout.sideBySide
+            ? Math.max(layout.stageLines, layout.samplesLines)
+            : layout.stageLines + layout.samplesLines + (layout.spacious ? 1 : 0);
+          const gaps = layout.spacious ? 3 : 0;
+          const lines = 2 + top + layout.findingsLines + gaps + 1 + layout.podRows + layout.detailLines + 2;
+          const at = `${columns}x${rows} with ${pods} pods`;
+          assert.equal(lines, rows - 1, at);
+          assert.equal(layout.tooSmall, false, at);
+          assert.ok(layout.detailLines >= 1, `${at}: the selected stage's heading at least`);
+          // Stacked only where it leaves the pods and the detail room enough.
+          if (!layout.sideBySide) assert.ok(layout.podRows + layout.detailLines >= 8, at);
+        }
+      }
+    }
+    assert.equal(computeLayout({ columns: 70, rows: 28 }, 6).sideBySide, false);
+    assert.equal(computeLayout({ columns: 70, rows: 20 }, 6).sideBySide, true);
+  });
+
   test("too small a terminal is said, not drawn over", () => {
     assert.equal(computeLayout({ columns: 50, rows: 24 }, 0).tooSmall, true);
     assert.equal(computeLayout({ columns: 80, rows: 12 }, 0).tooSmall, true);

@@ -238,6 +238,13 @@ describe("samples panel", () => {
     assert.equal(frame.split("\n").length, view.layout.samplesLines);
   });
 
+  test("before the first answer: no latency figures, rather than a 0 that reads as one", () => {
+    const frame = panel(fresh({ samples: [] }));
+    assert.match(frame, /no answers yet/);
+    assert.match(frame, /^p50\/95 +– +–$/m);
+    assert.doesNotMatch(frame, /\b0 ms/);
+  });
+
   test("without an address there is nothing to sample", () => {
     const frame = panel(fresh({ gateway: null, samples: [] }));
     assert.match(frame, /No GATEWAY_URL yet: nothing to request\./);
@@ -299,13 +306,49 @@ describe("stage detail", () => {
     assert.match(frame, /Fix: productpage has no ready pods/);
   });
 
-  test("y shows the YAML the stage applies, scrollable", () => {
-    const frame = detail(deployed(), { ui: { selected: "gateway", panel: "yaml" } });
-    assert.match(frame, /YAML of gateway {2}lines 1-3 of 3/);
-    assert.match(frame, /# manifests\/bookinfo-gateway\.yaml/);
-    assert.match(frame, /# text of bookinfo-gateway\.yaml/);
-    const none = detail(deployed(), { ui: { selected: "inject", panel: "yaml" } });
-    assert.match(none, /1 Enable sidecar injection: applies no YAML/);
+  test("y shows the stage's commands and the YAML it applies, in full", () => {
+    const files = { dir: "manifests", names: new Set(["bookinfo-gateway.yaml"]) };
+    const view = viewOf(deployed(), { ui: { selected: "gateway", panel: "yaml" }, files });
+    const frame = frameOf(<StageDetail lines={view.detail} />);
+    assert.match(frame, /gateway: commands and YAML {2}lines 1-9 of 9/);
+    assert.equal(view.yaml?.lines, 9);
+    const lines = frame.split("\n");
+    assert.equal(lines.length, 10, "the title and the nine lines it says it shows");
+    assert.equal(lines[1], "# Run it yourself:");
+    assert.equal(lines[2], "kubectl -n bookinfo apply -f manifests/bookinfo-gateway.yaml");
+    assert.match(frame, /^export GATEWAY_URL=\$INGRESS_HOST:\$INGRESS_PORT$/m);
+    assert.match(frame, /^# manifests\/bookinfo-gateway\.yaml$/m);
+    assert.match(frame, /^# text of bookinfo-gateway\.yaml$/m);
+    // Without the tour's files on disk, Istio's release paths, and a note saying so.
+    const release = frameOf(
+      <StageDetail lines={viewOf(deployed(), { ui: { selected: "gateway", panel: "yaml" } }).detail} />,
+    );
+    assert.match(
+      release,
+      /^# Run it yourself \(paths as in an Istio release: run them from the istio-<version> directory\):$/m,
+    );
+    assert.match(
+      release,
+      /^kubectl -n bookinfo apply -f samples\/bookinfo\/networking\/bookinfo-gateway\.yaml$/m,
+    );
+    const none = frameOf(
+      <StageDetail lines={viewOf(deployed(), { ui: { selected: "inject", panel: "yaml" } }).detail} />,
+    );
+    assert.match(none, /^inject: commands {2}lines 1-/m);
+  });
+
+  test("the commands view scrolls sideways: an ellipsis says which way there is more", () => {
+    const view = viewOf(deployed(), {
+      size: { columns: 80, rows: 28 },
+      ui: { selected: "gateway", panel: "yaml", yamlShift: 40 },
+    });
+    const frame = frameOf(<StageDetail lines={view.detail} />);
+    assert.match(
+      frame,
+      /^…stem get pod -l istio=ingressgateway -o jsonpath='\{\.items\[0\]\.status\.hostIP\}'\)$/m,
+    );
+    assert.match(frame, /^…_PORT$/m);
+    for (const line of frame.split("\n")) assert.ok([...line].length <= 80, line);
   });
 
   test("? lists the keys", () => {
@@ -313,14 +356,25 @@ describe("stage detail", () => {
     for (const key of ["j/k", "Enter", "n", "r", "s", "y", "q, Ctrl-C"]) assert.ok(frame.includes(key), key);
   });
 
-  test("keeps to its budget on 80x24: outcome and commands before the prose", () => {
+  test("keeps to its budget on 80x24: outcome and commands before the prose, each command one line", () => {
     const view = viewOf(deployed(), { size: { columns: 80, rows: 24 }, ui: { selected: "gateway" } });
     const frame = frameOf(<StageDetail lines={view.detail} />);
     const lines = frame.split("\n");
     assert.ok(lines.length <= view.layout.detailLines, `${lines.length} > ${view.layout.detailLines}`);
     assert.match(frame, /Now: Gateway bookinfo-gateway and VirtualService bookinfo not applied/);
-    assert.match(frame, /kubectl -n bookinfo apply -f samples\/bookinfo\/networking\/bookinfo-gateway\.yaml/);
-    for (const line of lines) assert.ok(line.length <= 80, line);
+    assert.match(
+      frame,
+      /^kubectl -n bookinfo apply -f samples\/bookinfo\/networking\/bookinfo-gateway\.yaml$/m,
+    );
+    // The exports do not fit: a line says so, and where they are.
+    assert.match(frame, /^… 3 more commands: y shows them all, c copies them$/m);
+    assert.doesNotMatch(frame, /^\s+jsonpath/m, "no command continues on a second line");
+    for (const line of lines) assert.ok([...line].length <= 80, line);
+    // With room enough, all of them.
+    const tall = viewOf(deployed(), { size: { columns: 80, rows: 40 }, ui: { selected: "gateway" } });
+    const all = frameOf(<StageDetail lines={tall.detail} />);
+    assert.match(all, /^export GATEWAY_URL=\$INGRESS_HOST:\$INGRESS_PORT$/m);
+    assert.doesNotMatch(all, /more commands?:/);
   });
 });
 
@@ -331,8 +385,13 @@ describe("footer", () => {
     assert.match(frame, /Press n to run stage 3: Expose Bookinfo through the ingress gateway/);
     assert.match(
       frame,
-      /↑↓ jk select {2}⏎ run {2}n next {2}r restart {2}s sample {2}y YAML {2}\? help {2}q quit/,
+      /↑↓ jk select {2}⏎ run {2}n next {2}r restart {2}s sample {2}y YAML {2}c copy {2}\? help {2}q quit/,
     );
+    // Where the line is short, the keys a person can most easily do without make room; q stays.
+    const narrow = viewOf(deployed(), { size: { columns: 60, rows: 16 } })
+      .footer.map((s) => s.text)
+      .join("");
+    assert.equal(narrow, "⏎ run  n next  s sample  y YAML  c copy  ? help  q quit");
   });
 
   test("says so when every stage is done, and when Istio is missing", () => {

@@ -8,6 +8,7 @@ import { analyze } from "../../source/analysis/analyze.ts";
 import type { SidecarRestart } from "../../source/engine/tourSession.ts";
 import type { KubeObject } from "../../source/model/kube.ts";
 import type { Snapshot } from "../../source/model/snapshot.ts";
+import type { TourFiles } from "../../source/tutorial/files.ts";
 import { stageChecks } from "../../source/tutorial/lessons.ts";
 import type { ClusterActions } from "../../source/tutorial/stage.ts";
 import { ThemeContext } from "../../source/ui/context.ts";
@@ -85,6 +86,7 @@ export interface ViewOptions {
   theme?: Theme;
   configChangedAt?: number;
   window?: number;
+  files?: TourFiles;
 }
 
 export function viewOf(snap: Snapshot | null, options: ViewOptions = {}): TourView {
@@ -107,6 +109,7 @@ export function viewOf(snap: Snapshot | null, options: ViewOptions = {}): TourVi
         "virtual-service-all-v1.yaml",
       ].map((file) => [file, `# text of ${file}\napiVersion: v1\n`]),
     ),
+    ...(options.files ? { files: options.files } : {}),
   });
 }
 

@@ -52,6 +52,7 @@ function checkDeploy(snapshot: Snapshot): StageCheck {
   const seen = new Set<string>();
   const pods: Pod[] = [];
   let expected = 0;
+  let wanted = 0;
   let ready = 0;
   const scaledDown: string[] = [];
   for (const deployment of present) {
@@ -62,6 +63,7 @@ function checkDeploy(snapshot: Snapshot): StageCheck {
     if (desired === 0) scaledDown.push(deployment.metadata.name ?? "");
     // During a rollout old and new pods overlap; all of them must be Ready before it is done.
     expected += Math.max(desired, own.length);
+    wanted += desired;
     ready += own.filter(isReady).length;
   }
 
@@ -96,9 +98,16 @@ function checkDeploy(snapshot: Snapshot): StageCheck {
       }),
     };
   }
+  // Old and new pods are counted together while a rollout replaces them: say so, since Bookinfo
+  // alone is six.
+  const extra = expected - wanted;
+  const rollout =
+    extra > 0
+      ? `; old and new together while a rollout replaces ${plural(extra, "pod")} (${wanted} wanted)`
+      : "";
   const progress = `${ready} of ${expected} pods Ready`;
-  if (ready === expected) return { state: "done", detail: progress };
-  return { state: "pending", detail: `${progress}${waitingOn(pods, snapshot.now)}` };
+  if (ready === expected) return { state: "done", detail: `${progress}${rollout}` };
+  return { state: "pending", detail: `${progress}${waitingOn(pods, snapshot.now)}${rollout}` };
 }
 
 /** " (2 ContainerCreating, 1 Init:0/1)": what the pods that are not Ready yet are doing. */

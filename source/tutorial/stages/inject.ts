@@ -177,9 +177,25 @@ function checkInject(snapshot: Snapshot): StageCheck {
     };
   }
 
-  // No label, yet every pod has the proxy: injected by `istioctl kube-inject` or per pod.
+  // No label, yet every pod has the proxy. Done only if what put it there still would for the
+  // pods that replace them: `istioctl kube-inject` wrote it into their deployments, or their
+  // template asks for it. Otherwise these pods kept it from a label that is gone (after a reset,
+  // say), and the next rollout would bring them back without one.
   if (pods.length > 0 && without.length === 0) {
-    return { state: "done", detail: `${allHave(pods.length)} (no namespace label)` };
+    const keptFromBefore = pods.filter((p) => !injectedByTemplate(snapshot, p, injection.label === null));
+    if (keptFromBefore.length === 0) {
+      return {
+        state: "done",
+        detail: `${allHave(pods.length)}: their deployments ask for it, not a namespace label`,
+      };
+    }
+    const n = keptFromBefore.length;
+    const current = injection.label === null ? "is not labelled for injection" : `has ${injection.label}`;
+    return {
+      state: "pending",
+      detail: `namespace ${ns} ${current}: ${plural(n, "Bookinfo pod")} ${n === 1 ? "keeps the sidecar it" : "keep the sidecar they"} started with, but new pods would start without one`,
+      fix: labelThenRestart(snapshot, injection.label !== null),
+    };
   }
   if (!snapshot.namespaceObject) {
     return { state: "pending", detail: `namespace ${ns} does not exist yet` };
@@ -255,6 +271,29 @@ function checkFromPodsAlone(snapshot: Snapshot, pods: Pod[], without: Pod[]): St
       ...(restart.length > 0 ? [{ do: "restart" as const, namespace: ns, deployments: restart }] : []),
     ),
   };
+}
+
+/**
+ * Whether the pod's deployment gives every new pod the sidecar without a namespace label: the
+ * proxy is in its pod template (`istioctl kube-inject`), or, where the namespace has no injection
+ * label at all, the template asks Istio's injector for it (label sidecar.istio.io/inject=true).
+ */
+function injectedByTemplate(snapshot: Snapshot, pod: Pod, unlabelled: boolean): boolean {
+  const labels = pod.metadata.labels ?? {};
+  const owner = snapshot.deployments.find((d) => {
+    const selector = (d.spec as { selector?: Record<string, unknown> } | undefined)?.selector ?? {};
+    return selectorMatches(selector, labels);
+  });
+  const template = (owner?.spec as { template?: PodTemplate } | undefined)?.template;
+  if (!template) return false;
+  if (unlabelled && template.metadata?.labels?.["sidecar.istio.io/inject"] === "true") return true;
+  const containers = [...(template.spec?.containers ?? []), ...(template.spec?.initContainers ?? [])];
+  return containers.some((c) => c.name === "istio-proxy");
+}
+
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec?: { containers?: { name?: string }[]; initContainers?: { name?: string }[] };
 }
 
 // A pod without the proxy is on its way out when its deployment is rolling (a restart is

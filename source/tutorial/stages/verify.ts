@@ -45,7 +45,11 @@ function checkVerify(snapshot: Snapshot): StageCheck {
 
   const recent = snapshot.samples.slice(-RECENT);
   const ok = recent.filter((s) => s.code === 200).length;
-  const tally = `${ok} of ${recent.length} recent requests 200`;
+  // The latest few judge, not every sample taken: say which, next to a count of them all.
+  const tally =
+    recent.length === 1
+      ? `the one request so far ${ok === 1 ? "answered" : "did not answer"} 200`
+      : `${ok} of the last ${recent.length} requests answered 200`;
   if (latest.code === 200) {
     const foreign = foreignPages(snapshot, [latest])[0];
     if (foreign) return servedElsewhere(snapshot, foreign, tally);

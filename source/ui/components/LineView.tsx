@@ -7,7 +7,8 @@ import type { Line } from "../view.ts";
 /** One prepared line: its segments in their tones, never wrapped (the view already fitted it). */
 function LineViewOf({ line }: { line: Line }) {
   const theme = useTheme();
-  if (line.length === 0) return <Text> </Text>;
+  // An empty Text takes no row at all in Ink: a blank line needs a space to keep its place.
+  if (line.every((part) => part.text === "")) return <Text> </Text>;
   return (
     <Text wrap="truncate-end">
       {line.map((part, index) => (

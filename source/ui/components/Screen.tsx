@@ -12,7 +12,11 @@ import { SamplesPanel } from "./SamplesPanel.tsx";
 import { type OpenChoice, StageDetail } from "./StageDetail.tsx";
 import { StageList } from "./StageList.tsx";
 
-/** Finished lines above; below them the live region, laid out to the line by the view. */
+/**
+ * Finished lines above; below them the live region, laid out to the line by the view and always
+ * exactly the layout's height: what a panel leaves unused goes above the footer, so the footer
+ * stays on the last rows and a redraw can erase the whole frame from the top of the screen.
+ */
 export function Screen() {
   const { view, ui, injectChoices } = useTourState();
   const actions = useTourActions();
@@ -22,10 +26,12 @@ export function Screen() {
     return (
       <Box flexDirection="column">
         <LogLines lines={ui.log} />
-        <Text wrap="truncate-end">
-          The terminal is {layout.width}x{layout.height + 1}; the tour needs {MIN_COLUMNS}x{MIN_ROWS}. q
-          quits.
-        </Text>
+        <Box height={layout.height} overflow="hidden">
+          <Text wrap="truncate-end">
+            The terminal is {layout.width}x{layout.height + 1}; the tour needs {MIN_COLUMNS}x{MIN_ROWS}. q
+            quits.
+          </Text>
+        </Box>
       </Box>
     );
   }
@@ -34,7 +40,7 @@ export function Screen() {
   return (
     <Box flexDirection="column">
       <LogLines lines={ui.log} />
-      <Box flexDirection="column" width={layout.width}>
+      <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
         <Header lines={view.header} />
         {gap}
         {layout.sideBySide ? (
@@ -57,6 +63,7 @@ export function Screen() {
         <PodTable table={view.pods} />
         {gap}
         <StageDetail lines={view.detail} choice={openChoice(ui, injectChoices, actions.choose)} />
+        <Box flexGrow={1} />
         <Footer message={view.message} keys={view.footer} />
       </Box>
     </Box>

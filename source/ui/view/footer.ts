@@ -1,7 +1,8 @@
 // The message line and the keys.
 
-import { STAGES } from "../../tutorial/lessons.ts";
+import { allDone, STAGES } from "../../tutorial/lessons.ts";
 import { CHOICE_BINDINGS, KEY_BINDINGS } from "../keys.ts";
+import { cells } from "../text.ts";
 import type { Theme } from "../theme.ts";
 import type { UiState } from "../uiState.ts";
 import { fit, type Line, type StageLine, seg, type ViewInput } from "./lines.ts";
@@ -46,7 +47,7 @@ export function messageLine(input: ViewInput, stages: StageLine[], width: number
   // The last outcome is in the detail and the log; that the tour is over comes first.
   if (!next)
     return fit(
-      [seg(`All ${STAGES.length} stages are done. `, "ok"), seg("s sends 100 requests; q quits.", "dim")],
+      [seg(`${allDone(STAGES.length)}. `, "ok"), seg("s sends 100 requests; q quits.", "dim")],
       width,
       theme,
     );
@@ -62,12 +63,26 @@ export function messageLine(input: ViewInput, stages: StageLine[], width: number
 }
 
 export function footerLine(theme: Theme, ui: UiState, width: number): Line {
-  const line: Line = [];
-  for (const binding of ui.choosing ? CHOICE_BINDINGS : KEY_BINDINGS) {
+  const entries = (ui.choosing ? CHOICE_BINDINGS : KEY_BINDINGS).flatMap((binding) => {
     const footer = binding.footer;
-    if (!footer) continue;
+    if (!footer) return [];
     const label = ui.panel === "yaml" && footer.yamlLabel ? footer.yamlLabel : footer.label;
-    line.push(seg(footer.keys(theme.glyphs, theme.ascii), "strong"), seg(` ${label}  `, "dim"));
+    const keys = footer.keys(theme.glyphs, theme.ascii);
+    return [{ keys, label, cells: cells(`${keys} ${label}`), spare: footer.spare ?? 0 }];
+  });
+  // When they do not all fit, the ones a person can most easily do without go first (the help
+  // lists every key), so the line never ends cut off in the middle of "q quit".
+  const length = () => entries.reduce((n, e) => n + e.cells, 0) + 2 * Math.max(0, entries.length - 1);
+  while (length() > width && entries.some((e) => e.spare > 0)) {
+    const most = Math.max(...entries.map((e) => e.spare));
+    entries.splice(
+      entries.findLastIndex((e) => e.spare === most),
+      1,
+    );
   }
+  const line: Line = entries.flatMap((e, i) => [
+    seg(e.keys, "strong"),
+    seg(` ${e.label}${i < entries.length - 1 ? "  " : ""}`, "dim"),
+  ]);
   return fit(line, width, theme);
 }

@@ -2,6 +2,7 @@
 
 import type { Finding } from "../../analysis/finding.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
+import type { TourFiles } from "../../tutorial/files.ts";
 import type { StageResult } from "../../tutorial/lessons.ts";
 import type { StageId } from "../../tutorial/stage.ts";
 import type { Layout } from "../layout.ts";
@@ -52,6 +53,10 @@ export interface TourView {
   detail: Line[];
   message: Line;
   footer: Line;
+  /** The selected stage's commands, naming files the person has (c copies them). */
+  commands: string[];
+  /** With the commands and YAML view open: how many lines it has and the longest, for scrolling. */
+  yaml: { lines: number; widest: number } | null;
 }
 
 export interface BootState {
@@ -76,6 +81,8 @@ export interface ViewInput {
   boot: BootState;
   /** The text of each manifest a stage applies, read once when the tour opened. */
   manifests: ReadonlyMap<string, string>;
+  /** Where those files are on disk, for the commands people copy (none: Istio's release paths). */
+  files?: TourFiles;
 }
 
 export const seg = (text: string, tone: Tone = "plain"): Seg => ({ text, tone });

@@ -72,7 +72,7 @@ export function samplesLines(input: ViewInput, snapshot: Snapshot, width: number
       ? fitRows(stats, Math.max(active, room - sources))
       : fitRows(stats, room);
   for (const key of rows) lines.push(rowLine(key, stats, column, theme));
-  lines.push(latencyLine(stats, column));
+  lines.push(latencyLine(stats, column, theme));
   if (budget > lines.length) lines.push(...routingLines(stats, budget - lines.length));
   return lines.slice(0, budget).map((l) => fit(l, width, theme));
 }
@@ -146,10 +146,11 @@ function cellSegs(cell: Cell, barWidth: number, theme: Theme): Line {
   ];
 }
 
-function latencyLine(stats: Distribution, column: number): Line {
+function latencyLine(stats: Distribution, column: number, theme: Theme): Line {
   const line: Line = [seg(padEnd("p50/95", LABEL), "dim")];
   for (const stream of stats.streams) {
-    const text = stream.total === 0 ? "-" : latency(stream);
+    // No answers, no latency: a 0 would read as a measurement.
+    const text = stream.total === 0 ? (theme.ascii ? "-" : "–") : latency(stream);
     line.push(seg(padEnd(text, column)));
   }
   return line;

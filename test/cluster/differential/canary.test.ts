@@ -17,7 +17,7 @@ import { makeTestPki, type TestPki } from "./pki.ts";
 // broken): the canary must never show in a URL we request, in what the CLI prints (with
 // BOOKINFO_DEBUG's stack traces too) or in an error message, in any encoding we send it in.
 
-const launcher = join(import.meta.dirname, "..", "..", "..", "bin", "kubectl-bookinfo.js");
+const launcher = join(import.meta.dirname, "..", "..", "..", "bin", "kubectl-bookinfo");
 const CANARY = `canary-${randomBytes(12).toString("hex")}`;
 /** The forms the canary travels in: as it is, in basic auth, base64 on its own. */
 const FORMS = [

@@ -22,7 +22,7 @@ import { prepareRun, type RealServer } from "./run.ts";
 // without one.
 
 const DOCUMENT = join(import.meta.dirname, "..", "..", "..", "docs", "kubeconfig-differences.md");
-const launcher = join(import.meta.dirname, "..", "..", "..", "bin", "kubectl-bookinfo.js");
+const launcher = join(import.meta.dirname, "..", "..", "..", "bin", "kubectl-bookinfo");
 
 let sandbox: TestSandbox;
 let pki: TestPki;

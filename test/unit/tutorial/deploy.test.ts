@@ -61,7 +61,20 @@ describe("deploy check", () => {
     const newPod = pod("details-v1", { suffix: "new01", state: "init" });
     const check = deploy.check(snapshot({ deployments, pods: [...pods, newPod] }));
     assert.equal(check.state, "pending");
-    assert.match(check.detail, /^6 of 7 pods Ready \(1 Init:0\/1\)$/);
+    assert.match(
+      check.detail,
+      /^6 of 7 pods Ready \(1 Init:0\/1\); old and new together while a rollout replaces 1 pod \(6 wanted\)$/,
+    );
+  });
+
+  test("all Ready mid-rollout says why there are more pods than Bookinfo has", () => {
+    const { deployments, pods } = bookinfo();
+    const fresh = ["details-v1", "ratings-v1"].map((d) => pod(d, { suffix: "new01" }));
+    const check = deploy.check(snapshot({ deployments, pods: [...pods, ...fresh] }));
+    assert.deepEqual(check, {
+      state: "done",
+      detail: "8 of 8 pods Ready; old and new together while a rollout replaces 2 pods (6 wanted)",
+    });
   });
 
   test("a terminating pod does not hold the stage back", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { KubeObject } from "../../../source/model/kube.ts";
 import {
   deploymentsNeedingRestart,
   inject,
@@ -76,10 +77,45 @@ describe("inject check", () => {
     assert.match(ambient.detail, /ambient/);
   });
 
-  test("done without a label when every Bookinfo pod has istio-proxy (istioctl kube-inject)", () => {
-    const check = inject.check(snapshot({ namespaceObject: namespace(), ...bookinfo({ sidecar: true }) }));
+  test("done without a label when the deployments carry istio-proxy (istioctl kube-inject)", () => {
+    const { deployments, pods } = bookinfo({ sidecar: true });
+    const injected = deployments.map((d) =>
+      withTemplate(d, { containers: [{ name: "app" }, { name: "istio-proxy" }] }),
+    );
+    const check = inject.check(snapshot({ namespaceObject: namespace(), deployments: injected, pods }));
     assert.equal(check.state, "done");
-    assert.match(check.detail, /no namespace label/);
+    assert.match(
+      check.detail,
+      /all 6 Bookinfo pods have a sidecar: their deployments ask for it, not a namespace label/,
+    );
+    // Or their template asks the injector for it, in a namespace without an injection label.
+    const asking = deployments.map((d) => withTemplate(d, { labels: { "sidecar.istio.io/inject": "true" } }));
+    assert.equal(
+      inject.check(snapshot({ namespaceObject: namespace(), deployments: asking, pods })).state,
+      "done",
+    );
+  });
+
+  test("sidecars kept from a label that is gone (after a reset): pending, and the detail says why", () => {
+    const check = inject.check(snapshot({ namespaceObject: namespace(), ...bookinfo({ sidecar: true }) }));
+    assert.equal(check.state, "pending");
+    assert.equal(
+      check.detail,
+      "namespace bookinfo is not labelled for injection: 6 Bookinfo pods keep the sidecar they started with, but new pods would start without one",
+    );
+    assert.match(fixText(check.fix), /^kubectl label namespace bookinfo istio-injection=enabled$/);
+    // Pods whose deployment is gone (being deleted) have nothing that would give them one either.
+    const orphans = inject.check(snapshot({ namespaceObject: namespace(), pods: bookinfo().pods }));
+    assert.equal(orphans.state, "pending");
+    // Injection turned off by label: the template's request does not count, the label wins.
+    const { deployments, pods } = bookinfo({ sidecar: true });
+    const asking = deployments.map((d) => withTemplate(d, { labels: { "sidecar.istio.io/inject": "true" } }));
+    const off = inject.check(
+      snapshot({ namespaceObject: namespace({ "istio-injection": "disabled" }), deployments: asking, pods }),
+    );
+    assert.equal(off.state, "pending");
+    assert.match(off.detail, /has istio-injection=disabled: 6 Bookinfo pods keep the sidecar/);
+    assert.match(fixText(off.fix), /--overwrite/);
   });
 
   test("pending when the namespace is not labelled", () => {
@@ -304,3 +340,21 @@ describe("a namespace this context may not read", () => {
     );
   });
 });
+
+/** The deployment with its pod template's containers or labels replaced. */
+function withTemplate(
+  d: KubeObject,
+  change: { containers?: { name: string }[]; labels?: Record<string, string> },
+): KubeObject {
+  const spec = d.spec as { template: { metadata: { labels: Record<string, string> }; spec?: unknown } };
+  return {
+    ...d,
+    spec: {
+      ...spec,
+      template: {
+        metadata: { labels: { ...spec.template.metadata.labels, ...change.labels } },
+        spec: { containers: change.containers ?? [{ name: "app" }] },
+      },
+    },
+  };
+}

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { Snapshot } from "../../../source/model/snapshot.ts";
 import {
+  allDone,
   nextPendingStage,
   STAGE_IDS,
   STAGES,
@@ -19,6 +20,11 @@ import {
   ok,
   snapshot,
 } from "./fixtures.ts";
+
+test("the end of a tour is worded for its number of stages", () => {
+  assert.equal(allDone(5), "All 5 stages are done");
+  assert.equal(allDone(1), "The stage is done");
+});
 
 describe("STAGES", () => {
   test("are the tour's stages in STAGE_IDS order", () => {

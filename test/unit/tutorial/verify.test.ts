@@ -26,7 +26,7 @@ describe("verify check", () => {
       snapshot({ ...deployed, gateway: nodePortGateway, samples: [failed(503), ok("v1"), ok("v3")] }),
     );
     assert.equal(check.state, "done");
-    assert.equal(check.detail, "200 OK, reviews v3 (2 of 3 recent requests 200)");
+    assert.equal(check.detail, "200 OK, reviews v3 (2 of the last 3 requests answered 200)");
   });
 
   test("done but saying so when the page reports a backend unavailable", () => {
@@ -57,7 +57,7 @@ describe("verify check", () => {
         snapshot({ ...gatewayApplied, gateway: nodePortGateway, samples: [ok("v1"), sample] }),
       );
       assert.equal(check.state, "failed");
-      assert.equal(check.detail, `${what} (1 of 2 recent requests 200)`);
+      assert.equal(check.detail, `${what} (1 of the last 2 requests answered 200)`);
       assert.match(fixText(check.fix), hint);
     });
   }
@@ -67,7 +67,7 @@ describe("verify check", () => {
     assert.equal(check.state, "pending");
     assert.equal(
       check.detail,
-      "connection refused, as expected until the gateway stage is done (0 of 1 recent requests 200)",
+      "connection refused, as expected until the gateway stage is done (the one request so far did not answer 200)",
     );
   });
 
@@ -95,7 +95,7 @@ describe("verify check", () => {
       assert.deepEqual(check, {
         state: "pending",
         detail:
-          "200 OK from another namespace's Bookinfo: reviews pod reviews-v2-5b667bcbf8-abcde is not in namespace bookinfo; this namespace's answers once the gateway stage is done (1 of 1 recent requests 200)",
+          "200 OK from another namespace's Bookinfo: reviews pod reviews-v2-5b667bcbf8-abcde is not in namespace bookinfo; this namespace's answers once the gateway stage is done (the one request so far answered 200)",
       });
       // Older pages do not name the pod; a version with no reviews pod here is still not ours.
       const unnamed = verify.check(snapshot({ gateway: nodePortGateway, samples: [ok("v3")] }));
@@ -113,7 +113,7 @@ describe("verify check", () => {
       assert.equal(check.state, "failed");
       assert.equal(
         check.detail,
-        "200 OK from another namespace's Bookinfo: reviews pod reviews-v2-5b667bcbf8-abcde is not in namespace bookinfo (1 of 1 recent requests 200)",
+        "200 OK from another namespace's Bookinfo: reviews pod reviews-v2-5b667bcbf8-abcde is not in namespace bookinfo (the one request so far answered 200)",
       );
       assert.match(fixText(check.fix), /kubectl get gateways,virtualservices --all-namespaces/);
     });
