@@ -105,8 +105,11 @@ export function decimal(min: number, max: number, example: string): (text: strin
   };
 }
 
-/** How many requests `status` takes: the snapshot keeps at most MAX_SAMPLES, so no more. */
-export const parseCount = wholeNumber(0, MAX_SAMPLES);
+/**
+ * How many requests `status` takes in each stream: the snapshot keeps MAX_SAMPLES for all the
+ * streams together, and the panel summarises at most 200 of one, so no more than that.
+ */
+export const parseCount = wholeNumber(0, Math.min(200, MAX_SAMPLES / 2));
 
 /** The sandbox's speed-up of its simulated delays. */
 export const parseSpeed = decimal(0.1, 100, "5 or 20");

@@ -35,7 +35,7 @@ describe("bad input ends in one clear sentence", () => {
     expectOneSentence(
       await bookinfo(env.kubeconfig, "run", "--to", "nope"),
       2,
-      /^error: invalid argument "nope" for "--to" flag: it must be one of inject, deploy, gateway, verify, route-v1\.$/m,
+      /^error: invalid argument "nope" for "--to" flag: it must be one of inject, deploy, gateway, verify, route-v1, route-jason, fault-delay, fault-abort, canary-50, canary-100, timeout, cleanup\.$/m,
     );
     expectOneSentence(
       await bookinfo(env.kubeconfig, "status", "-o", "xml"),

@@ -65,7 +65,7 @@ describe("the tour engine on a fresh namespace", () => {
       reset.stdout,
       /^Kept:\n {2}namespace\/fresh: created by the tour, kept with what is left in it \(kubectl delete namespace fresh deletes it and everything in it\)$/m,
     );
-    assert.match(reset.stdout, /^ {2}configmap\/users-own: not applied by the tour$/m);
+    assert.match(reset.stdout, /^ {2}configmap\/users-own: kubectl-create's, not applied by the tour$/m);
     assert.match(
       await ok("-n", "fresh", "get", "configmap", "users-own", "-o", "name"),
       /configmap\/users-own/,

@@ -166,7 +166,7 @@ describe("objects the tour did not make", () => {
     assert.match(reset.stdout, /^deployment\.apps\/details-v1 deleted$/m);
     assert.match(
       reset.stdout,
-      /^deployment\.apps\/ratings-v1 left as it is \(the tour took it over from kubectl-create; it did not make it\)$/m,
+      /^ {2}deployment\.apps\/ratings-v1: the tour took it over from kubectl-create; it did not make it$/m,
     );
     assert.match(
       await ok("-n", "owned", "get", "deployment", "-o", "name"),
