@@ -302,6 +302,7 @@ const tracksGeneration = (r: ResourceType) =>
   [
     "Deployment",
     "ReplicaSet",
+    "DaemonSet",
     "CustomResourceDefinition",
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",

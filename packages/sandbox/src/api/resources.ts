@@ -94,6 +94,17 @@ export const RESOURCES: ResourceType[] = [
     subresources: ["status", "scale"],
   },
   {
+    group: "apps",
+    versions: ["v1"],
+    plural: "daemonsets",
+    singular: "daemonset",
+    kind: "DaemonSet",
+    namespaced: true,
+    shortNames: ["ds"],
+    categories: ["all"],
+    subresources: ["status"],
+  },
+  {
     group: "apiextensions.k8s.io",
     versions: ["v1"],
     plural: "customresourcedefinitions",

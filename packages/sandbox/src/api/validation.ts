@@ -54,7 +54,8 @@ function specCauses(object: KubeObject): FieldCause[] {
     case "Pod":
       return (spec.containers as unknown[] | undefined)?.length ? [] : [required("spec.containers")];
     case "Deployment":
-    case "ReplicaSet": {
+    case "ReplicaSet":
+    case "DaemonSet": {
       const causes: FieldCause[] = [];
       const selector = obj(spec.selector);
       const template = obj(spec.template);
@@ -97,7 +98,7 @@ export const validate: AdmissionPlugin = ({ operation, resource, object, old }) 
     ...(operation === "CREATE" && !namedByPath ? nameCauses(resource.kind, name) : []),
     ...specCauses(object),
   ];
-  if (operation === "UPDATE" && old && resource.kind === "Deployment") {
+  if (operation === "UPDATE" && old && (resource.kind === "Deployment" || resource.kind === "DaemonSet")) {
     const before = JSON.stringify(obj(old.spec).selector);
     if (before !== JSON.stringify(obj(object.spec).selector)) {
       causes.push({ field: "spec.selector", message: "Invalid value: field is immutable" });

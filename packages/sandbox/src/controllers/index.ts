@@ -2,6 +2,7 @@ import type { EventEmitter } from "node:events";
 import type { ObjectService } from "../api/objects.ts";
 import { startCrdController } from "../crd/controller.ts";
 import { startClusterRoleAggregation } from "../rbac/aggregation.ts";
+import { startDaemonSetController } from "./daemonsets.ts";
 import { startDeploymentController } from "./deployments.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startGarbageCollector } from "./garbageCollector.ts";
@@ -46,6 +47,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   startGarbageCollector(rt);
   startDeploymentController(rt);
   startReplicaSetController(rt);
+  startDaemonSetController(rt);
   startScheduler(rt);
   const pods = startKubelet(rt);
   startEndpointsController(rt);
