@@ -36,12 +36,20 @@ const HOST_NETWORK_TOLERATION = {
   effect: "NoSchedule",
 };
 
+interface NodeAffinity {
+  nodeAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: {
+      nodeSelectorTerms?: { matchFields?: { key?: string; values?: string[] }[] }[];
+    };
+  };
+}
+
 /** The node a daemon pod is meant for: where it runs, or the node its affinity pins it to. */
 function nodeOf(pod: Pod): string | undefined {
   if (pod.spec?.nodeName) return pod.spec.nodeName;
-  const terms = (pod.spec as { affinity?: any } | undefined)?.affinity?.nodeAffinity
+  const terms = (pod.spec as { affinity?: NodeAffinity } | undefined)?.affinity?.nodeAffinity
     ?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  return terms?.[0]?.matchFields?.find((f: { key?: string }) => f.key === "metadata.name")?.values?.[0];
+  return terms?.[0]?.matchFields?.find((f) => f.key === "metadata.name")?.values?.[0];
 }
 
 /**
