@@ -6,6 +6,7 @@ import { startDaemonSetController } from "./daemonsets.ts";
 import { startDeploymentController } from "./deployments.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startGarbageCollector } from "./garbageCollector.ts";
+import { startIstioGatewayController } from "./istioGateways.ts";
 import { type KubeletEvents, startKubelet } from "./kubelet.ts";
 import { startNamespaceController } from "./namespaces.ts";
 import { startReplicaSetController } from "./replicasets.ts";
@@ -52,6 +53,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   const pods = startKubelet(rt);
   startEndpointsController(rt);
   startClusterRoleAggregation(rt);
+  startIstioGatewayController(rt);
   return {
     stop: () => rt.stop(),
     settled: () => rt.settled(),
