@@ -121,7 +121,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   RbacAuthorizer.of(store);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
   const stopWorkshopGrant = startWorkshopGrant(objects, WORKSHOP_NAMESPACE, WORKSHOP_USER);
-  const dataPlane = await startDataPlane({ store, httpNodePort });
+  const dataPlane = await startDataPlane({ store, httpNodePort, objects });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");

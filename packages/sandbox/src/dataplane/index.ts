@@ -1,4 +1,6 @@
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import type { ObjectService } from "../api/objects.ts";
 import { bookinfoPrograms } from "../bookinfo/index.ts";
 import type { Store } from "../store/store.ts";
 import { Decks, type Random } from "./balancer.ts";
@@ -7,6 +9,7 @@ import { Mesh } from "./mesh.ts";
 import { watchMesh } from "./meshView.ts";
 import { NodePortListener } from "./nodePortListener.ts";
 import { PodConnections, type PodTarget } from "./podConnections.ts";
+import { ServicePorts } from "./servicePorts.ts";
 import type { ProgramFor } from "./workload.ts";
 
 export type { Clock } from "./clock.ts";
@@ -24,6 +27,8 @@ export interface DataPlaneOptions {
   programs?: ProgramFor;
   /** Address the node port is reachable on (the node's InternalIP). */
   host?: string;
+  /** Lets the simulated load balancer write LoadBalancer Services' status; without it, none is written. */
+  objects?: ObjectService;
 }
 
 export interface DataPlane {
@@ -73,11 +78,24 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
 
   const podConnections = new PodConnections({ view, mesh, nodePort: httpNodePort, programFor });
+  const servicePorts = new ServicePorts({
+    view,
+    connect: (target, socket: Socket) => podConnections.accept(target, socket),
+    decks: new Decks(random),
+    host: options.host ?? "127.0.0.1",
+    objects: options.objects,
+    // The Istio ingress gateway's node ports keep their own listener.
+    skipNodePort: (svc) =>
+      svc.metadata.namespace === "istio-system" && svc.metadata.name === "istio-ingressgateway",
+  });
 
   function sync() {
     scheduled = false;
     try {
-      pending = listener.set(view.current().nodePortOpen(httpNodePort));
+      pending = Promise.all([
+        listener.set(view.current().nodePortOpen(httpNodePort)),
+        servicePorts.sync(),
+      ]).then(() => {});
     } catch (error) {
       // Whatever a user applied, the sandbox keeps running; the port keeps its last state.
       process.emitWarning(`sandbox data plane: ${(error as Error).stack ?? error}`);
@@ -98,7 +116,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     async stop() {
       view.unsubscribe();
       podConnections.close();
-      await listener.stop();
+      await Promise.all([listener.stop(), servicePorts.stop()]);
     },
   };
 }

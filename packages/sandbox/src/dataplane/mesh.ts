@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
+import type { GatewayModel } from "../gatewayapi/istio/model.ts";
 import type { Pod } from "../kube.ts";
+import { inAmbientMesh, routeFromZtunnel } from "./ambient.ts";
 import type { Decks, Random } from "./balancer.ts";
 import { type Clock, sleep } from "./clock.ts";
 import { faultAbort, noHealthyUpstream, upstreamConnectFailure, upstreamTimeout } from "./envoyReplies.ts";
 import { dnsCandidates } from "./hosts.ts";
 import type { SimRequest, SimResponse } from "./http.ts";
+import { applyResponseHeaders, routeFromManagedGateway } from "./httpRoutes.ts";
 import { hasSidecar, type MeshIndex, type ServiceInfo } from "./meshIndex.ts";
 import { type Decision, type RoutingContext, routeFromGateway, routeFromSidecar } from "./routing.ts";
 import {
@@ -94,6 +97,20 @@ export class Mesh {
     return this.#deliver(decision, { ...request, headers }, signal);
   }
 
+  /** A request arriving at a Gateway API gateway's listener port (load balancer, node port, port-forward). */
+  async fromManagedGateway(
+    gateway: GatewayModel,
+    port: number,
+    request: SimRequest,
+    signal: AbortSignal,
+  ): Promise<SimResponse> {
+    const decision = routeFromManagedGateway(this.#routing(), gateway, port, request);
+    if (decision.kind === "reply") return decision.response;
+    const headers = { ...request.headers, "x-forwarded-proto": "http" } as Record<string, string>;
+    headers["x-request-id"] ??= randomUUID();
+    return this.#deliver(decision, { ...request, headers }, signal);
+  }
+
   /** A request reaching `pod`'s port from inside its own network namespace (port-forward). */
   toPod(pod: Pod, program: Program, request: SimRequest, signal: AbortSignal): Promise<SimResponse> {
     return this.#run(pod, program, request, signal);
@@ -134,6 +151,9 @@ export class Mesh {
     if (hasSidecar(caller)) {
       return this.#deliver(routeFromSidecar(routing, caller, service, request, port), request, signal);
     }
+    if (inAmbientMesh(caller)) {
+      return this.#deliver(routeFromZtunnel(routing, caller, service, request, port), request, signal);
+    }
     // kube-proxy: any ready pod of the Service; nothing there means the connection is refused.
     const pods = routing.index.endpoints(service);
     const pod = pods[routing.decks.pickEven(pods, pods.length)];
@@ -147,6 +167,8 @@ export class Mesh {
     if (decision.kind === "reply") return decision.response;
     const { clock } = this.#options;
     const { fault, pod, timeoutMs } = decision;
+    // The route may change the request (HTTPRoute filters) before it goes upstream.
+    if (decision.rewrite) request = decision.rewrite(request);
     if (fault.delayMs > 0) await sleep(clock, fault.delayMs, signal);
     if (fault.abortStatus !== undefined) return faultAbort(fault.abortStatus);
     if (!pod) return decision.unroutable ?? noHealthyUpstream();
@@ -173,7 +195,7 @@ export class Mesh {
       ...response.headers,
       "x-envoy-upstream-service-time": String(Math.round(clock.now() - started)),
     };
-    return { ...response, headers };
+    return applyResponseHeaders({ ...response, headers }, decision.responseHeaders);
   }
 
   #run(pod: Pod, program: Program, request: SimRequest, signal: AbortSignal): Promise<SimResponse> {
