@@ -2,6 +2,7 @@ import type { EventEmitter } from "node:events";
 import type { ObjectService } from "../api/objects.ts";
 import { startCrdController } from "../crd/controller.ts";
 import { startClusterRoleAggregation } from "../rbac/aggregation.ts";
+import { startAmbientEnrollment } from "./ambient.ts";
 import { startDaemonSetController } from "./daemonsets.ts";
 import { startDeploymentController } from "./deployments.ts";
 import { startEndpointsController } from "./endpoints.ts";
@@ -54,6 +55,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   startEndpointsController(rt);
   startClusterRoleAggregation(rt);
   startIstioGatewayController(rt);
+  startAmbientEnrollment(rt);
   return {
     stop: () => rt.stop(),
     settled: () => rt.settled(),
