@@ -2,7 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { ExplainedError } from "../errors.ts";
 import { EXIT } from "./errors.ts";
 import { addTargetFlags, outputOption, parseCount, stageOption, type TargetFlags } from "./flags.ts";
-import { parseSpeed } from "./sandboxCommand.ts";
+import type { SandboxCommandOptions } from "./sandboxCommand.ts";
+import { PROFILES, parseSpeed } from "./sandboxCommand.ts";
 import type { TourFlags } from "./tourCommand.ts";
 import { VERSION } from "./version.ts";
 
@@ -48,6 +49,12 @@ function program(): Command {
         new Option("--speed <x>", "with --sandbox: speed up simulated delays by this factor")
           .default(1, "1")
           .argParser(parseSpeed),
+      )
+      .addOption(
+        new Option(
+          "--profile <name>",
+          "with --sandbox: the Istio install profile of the simulated cluster",
+        ).choices(PROFILES),
       )
       .addOption(
         new Option("--rate <n>", "requests per second to GATEWAY_URL/productpage in the background (0: none)")
@@ -119,7 +126,15 @@ function program(): Command {
       "--gateway-api",
       "install the Gateway API CRDs (standard channel) at start, as after applying them",
     )
-    .action(async (options: { kubeconfigOut?: string; speed: number; gatewayApi?: boolean }) => {
+    .addOption(
+      new Option(
+        "--profile <name>",
+        "the Istio install profile: default (istio-ingressgateway), minimal (istiod and the Gateway API), ambient",
+      )
+        .choices(PROFILES)
+        .default("default"),
+    )
+    .action(async (options: SandboxCommandOptions) => {
       const { runSandboxCommand } = await import("./sandboxCommand.ts");
       process.exitCode = await runSandboxCommand(options);
     });

@@ -4,11 +4,16 @@ import { join, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { UserError } from "./errors.ts";
 
+/** Istio install profiles the sandbox reproduces (as `istioctl install --set profile=...`). */
+export const PROFILES = ["default", "minimal", "ambient"] as const;
+export type Profile = (typeof PROFILES)[number];
+
 export interface SandboxCommandOptions {
   kubeconfigOut?: string;
   speed: number;
-  /** Install the Gateway API CRDs at start; a fresh cluster has none. */
+  /** Install the Gateway API CRDs at start; a fresh cluster has none (minimal and ambient do). */
   gatewayApi?: boolean;
+  profile?: Profile;
 }
 
 export function parseSpeed(text: string): number {
@@ -38,7 +43,8 @@ export async function runSandboxCommand(options: SandboxCommandOptions): Promise
   const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
   const sandbox = await startEmbeddedSandbox({
     speed: options.speed,
-    gatewayApi: options.gatewayApi === true,
+    profile: options.profile ?? "default",
+    ...(options.gatewayApi ? { gatewayApi: true } : {}),
   });
   try {
     writeFileSync(path, sandbox.kubeconfig, { mode: 0o600 });

@@ -4,10 +4,13 @@ import { delimiter, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { EXIT, UserError } from "./errors.ts";
 import type { TargetFlags } from "./flags.ts";
+import type { Profile } from "./sandboxCommand.ts";
 
 export interface TourFlags extends TargetFlags {
   sandbox?: boolean;
   speed: number;
+  /** With --sandbox: the Istio install profile of the simulated cluster. */
+  profile?: Profile;
   rate: number;
   samples: number;
   plain?: boolean;
@@ -34,6 +37,9 @@ export async function runTourCommand(
       EXIT.usage,
     );
   }
+  if (flags.profile !== undefined && !flags.sandbox) {
+    throw new UserError("--profile chooses how the sandbox is installed; use it with --sandbox.", EXIT.usage);
+  }
   const interactive =
     !flags.plain && process.stdin.isTTY === true && process.stdout.isTTY === true && !env.CI;
   if (!interactive) return plainTour(flags);
@@ -52,7 +58,7 @@ export async function runTourCommand(
     rate: flags.rate,
     hasIstioctl: onPath("istioctl", env),
     async open(hooks) {
-      const sandbox = flags.sandbox ? await startSandboxFile(flags.speed) : undefined;
+      const sandbox = flags.sandbox ? await startSandboxFile(flags.speed, flags.profile) : undefined;
       try {
         if (sandbox) hooks.progress("connecting to the sandbox");
         const { TourSession } = await import("../engine/tourSession.ts");
@@ -88,7 +94,7 @@ async function plainTour(flags: TourFlags): Promise<number> {
   const { runTour } = await import("./runCommand.ts");
   if (!flags.sandbox) return runTour({ ...target(flags), to: LAST_STAGE, output: "text" });
   process.stdout.write("Starting the sandbox (a simulated cluster with Istio, in this process)\n");
-  const sandbox = await startSandboxFile(flags.speed);
+  const sandbox = await startSandboxFile(flags.speed, flags.profile);
   try {
     return await runTour({
       ...target(flags),
@@ -110,9 +116,12 @@ function target(flags: TargetFlags): TargetFlags {
  * Starts the sandbox and writes its kubeconfig (it holds the admin token) to a file only this
  * user can read, in a directory of its own; both go when the sandbox stops or the process ends.
  */
-async function startSandboxFile(speed: number): Promise<{ kubeconfig: string; stop(): Promise<void> }> {
+async function startSandboxFile(
+  speed: number,
+  profile: Profile | undefined,
+): Promise<{ kubeconfig: string; stop(): Promise<void> }> {
   const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
-  const sandbox = await startEmbeddedSandbox({ speed });
+  const sandbox = await startEmbeddedSandbox({ speed, ...(profile ? { profile } : {}) });
   const dir = mkdtempSync(join(tmpdir(), "bookinfo-tour-"));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.once("exit", remove);
