@@ -12,7 +12,12 @@ export interface KubectlResult {
 export interface Kubectl {
   (...args: string[]): Promise<KubectlResult>;
   /** Starts a long-running kubectl (e.g. `get -w`) and collects its output until stopped. */
-  stream(...args: string[]): { output: () => string; stop: () => Promise<KubectlResult> };
+  stream(...args: string[]): {
+    output: () => string;
+    stop: () => Promise<KubectlResult>;
+    /** Resolves with the exit code when kubectl ends on its own (or is stopped). */
+    exited: Promise<number>;
+  };
 }
 
 /**
@@ -49,6 +54,7 @@ export function kubectlFor(kubeconfig: string, context?: string): Kubectl {
     const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 0)));
     return {
       output: () => stdout,
+      exited,
       stop: async () => {
         child.kill("SIGINT");
         const code = await exited;
