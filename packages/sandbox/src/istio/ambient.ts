@@ -40,6 +40,15 @@ function daemonSet(
   };
 }
 
+/** A readiness probe with the fields the API server defaults filled in, as it stores them. */
+const probe = (path: string, port: number) => ({
+  httpGet: { path, port, scheme: "HTTP" },
+  timeoutSeconds: 1,
+  periodSeconds: 10,
+  successThreshold: 1,
+  failureThreshold: 3,
+});
+
 const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
 
 function ztunnel(version: string, installLabels: Labels): KubeObject[] {
@@ -60,7 +69,7 @@ function ztunnel(version: string, installLabels: Labels): KubeObject[] {
             image: `docker.io/istio/ztunnel:${version}`,
             args: ["proxy", "ztunnel"],
             ports: [{ name: "ztunnel-stats", containerPort: 15020, protocol: "TCP" }],
-            readinessProbe: { httpGet: { path: "/healthz/ready", port: 15021 } },
+            readinessProbe: probe("/healthz/ready", 15021),
             env: [
               { name: "CA_ADDRESS", value: "istiod.istio-system.svc:15012" },
               { name: "XDS_ADDRESS", value: "istiod.istio-system.svc:15012" },
@@ -127,7 +136,7 @@ function cni(version: string, installLabels: Labels): KubeObject[] {
             command: ["install-cni"],
             args: ["--log_output_level=info"],
             ports: [{ name: "metrics", containerPort: 15014, protocol: "TCP" }],
-            readinessProbe: { httpGet: { path: "/readyz", port: 8000 } },
+            readinessProbe: probe("/readyz", 8000),
             envFrom: [{ configMapRef: { name: "istio-cni-config" } }],
             resources: { requests: { cpu: "100m", memory: "100Mi" } },
           },
