@@ -12,8 +12,10 @@ import type { PodTarget } from "./podConnections.ts";
 // external IP, its ports listening there too when this process may bind them (port 80 needs
 // root or a lowered net.ipv4.ip_unprivileged_port_start; a port another program holds cannot be
 // had either). A port the load balancer could not open says so in the Service's status, and the
-// Service's node port serves it meanwhile. Ports listen only while the Service has ready
-// endpoints, so with none a client's connection is refused, as kube-proxy's REJECT rule does.
+// Service's node port serves it meanwhile. The load balancer holds its ports from the moment the
+// Service asks for one, so its status is settled before anyone reads an address from it; node
+// ports listen only while the Service has ready endpoints, so with none a client's connection
+// is refused, as kube-proxy's REJECT rule does.
 
 export interface ServicePortsOptions {
   view: MeshView;
@@ -36,6 +38,8 @@ interface Exposure {
 }
 
 const LB_ERROR = "bookinfo-sandbox.local/PortUnavailable";
+/** An LB port another Service of this cluster already holds. */
+const TAKEN_HERE = "taken by another Service";
 
 function listen(server: Server, port: number, host: string): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
@@ -60,8 +64,7 @@ export class ServicePorts {
   readonly #sockets = new Set<Socket>();
   /** LB ports that could not be bound, "ns/name:port" -> why. */
   readonly #lbFailures = new Map<string, string>();
-  /** LB ports already tried, so a failure is not retried on every change. */
-  readonly #lbTried = new Set<string>();
+  readonly #warned = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
   #stopped = false;
   #retry: NodeJS.Timeout | undefined;
@@ -101,7 +104,15 @@ export class ServicePorts {
       }
       if (error) {
         if (exposure.kind === "lb") this.#lbFailures.set(lbKey, error.code ?? error.message);
-        else failedNodePort = true;
+        else {
+          failedNodePort = true;
+          if (!this.#warned.has(key)) {
+            this.#warned.add(key);
+            process.emitWarning(
+              `sandbox node port ${key} is held by another program (${error.code}); retrying`,
+            );
+          }
+        }
         continue;
       }
       server.on("error", () => {});
@@ -113,7 +124,6 @@ export class ServicePorts {
       this.#retry = setTimeout(() => void this.sync(), 1000);
       this.#retry.unref();
     }
-    await this.#probeLoadBalancers(services);
     this.#writeStatus(services);
   }
 
@@ -121,6 +131,17 @@ export class ServicePorts {
   #wanted(): { services: readonly KubeObject[]; wanted: Map<string, Exposure> } {
     const index = this.#options.view.current();
     const services = index.serviceObjects;
+    // Who holds a port among our own Services is decided afresh each time; a port the system
+    // refused stays refused while its Service keeps asking for it.
+    const lbPorts = new Set<string>();
+    for (const svc of services) {
+      const spec = (svc.spec ?? {}) as Spec;
+      if (spec.type === "LoadBalancer")
+        for (const p of spec.ports ?? [])
+          lbPorts.add(`${svc.metadata.namespace}/${svc.metadata.name}:${p.port}`);
+    }
+    for (const [key, why] of this.#lbFailures)
+      if (why === TAKEN_HERE || !lbPorts.has(key)) this.#lbFailures.delete(key);
     const wanted = new Map<string, Exposure>();
     for (const svc of services) {
       const spec = (svc.spec ?? {}) as Spec;
@@ -148,24 +169,6 @@ export class ServicePorts {
       }
     }
     return { services, wanted };
-  }
-
-  /** Tries each new LoadBalancer port once, so the status can say at once which ones are not had. */
-  async #probeLoadBalancers(services: readonly KubeObject[]): Promise<void> {
-    for (const svc of services) {
-      const spec = (svc.spec ?? {}) as Spec;
-      if (spec.type !== "LoadBalancer") continue;
-      for (const port of spec.ports ?? []) {
-        const lbKey = `${svc.metadata.namespace}/${svc.metadata.name}:${port.port}`;
-        const hostKey = `${this.#options.host}:${port.port}`;
-        if (!port.port || this.#lbTried.has(lbKey) || this.#open.has(hostKey)) continue;
-        this.#lbTried.add(lbKey);
-        const probe = createServer();
-        const error = await listen(probe, port.port, this.#options.host);
-        if (error) this.#lbFailures.set(lbKey, error.code ?? error.message);
-        else await new Promise((resolve) => probe.close(resolve));
-      }
-    }
   }
 
   #writeStatus(services: readonly KubeObject[]): void {

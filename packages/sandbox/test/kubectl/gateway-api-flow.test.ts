@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { freeNodePorts } from "../../src/ports.ts";
 import { gatewayUrl } from "../../testing/gatewayApi.ts";
 import { type Kubectl, kubectlFor } from "../../testing/kubectl.ts";
 import { openSandbox, type TestSandbox, until } from "../../testing/sandbox.ts";
@@ -15,6 +20,12 @@ const bundle = new URL("../../crds/gateway-api-standard.yaml", import.meta.url).
 let env: TestSandbox;
 let kubectl: Kubectl;
 let productpage: string;
+
+async function code(url: string): Promise<string> {
+  const result = await curl("-sS", "-o", "/dev/null", "-w", "%{http_code}", url);
+  assert.equal(result.code, 0, result.stderr);
+  return result.stdout;
+}
 
 async function ok(...args: string[]): Promise<string> {
   const result = await kubectl(...args);
@@ -195,6 +206,58 @@ describe("the Gateway API flow of the Bookinfo docs", () => {
     assert.match(routes, /^NAME\s+HOSTNAMES\s+AGE$/m);
     for (const name of ["bookinfo", "details", "productpage", "ratings", "reviews"])
       assert.match(routes, new RegExp(`^${name}\\s+\\d+s$`, "m"));
+  });
+
+  test("the load balancer opens a listener's port on 127.0.0.1, or says in the Service's status that it could not", async () => {
+    const [open, held] = (await freeNodePorts(2)) as [number, number];
+    const holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(held, "127.0.0.1", resolve));
+    try {
+      const shop = (name: string, port: number) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: ${name}
+spec:
+  gatewayClassName: istio
+  listeners:
+    - name: http
+      port: ${port}
+      protocol: HTTP
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ${name}
+spec:
+  parentRefs:
+    - name: ${name}
+  rules:
+    - backendRefs:
+        - name: productpage
+          port: 9080
+`;
+      const dir = mkdtempSync(join(tmpdir(), "gateways-"));
+      writeFileSync(join(dir, "gateways.yaml"), `${shop("open-shop", open)}---\n${shop("held-shop", held)}`);
+      await ok("apply", "-f", join(dir, "gateways.yaml"));
+      await ok("wait", "--for=condition=programmed", "--timeout=30s", "gtw", "open-shop", "held-shop");
+      const opened = await gatewayUrl(kubectl, "open-shop");
+      assert.deepEqual(opened, { docs: `http://127.0.0.1:${open}`, url: `http://127.0.0.1:${open}` });
+      assert.equal(await code(`${opened.url}/productpage`), "200");
+      const blocked = await gatewayUrl(kubectl, "held-shop");
+      assert.equal(blocked.docs, `http://127.0.0.1:${held}`);
+      assert.equal(blocked.fallback, "bookinfo-sandbox.local/PortUnavailable");
+      const ports = JSON.parse(
+        await ok("get", "svc", "held-shop-istio", "-o", "jsonpath={.status.loadBalancer.ingress[0].ports}"),
+      );
+      assert.deepEqual(ports, [
+        { port: 15021, protocol: "TCP" },
+        { port: held, protocol: "TCP", error: "bookinfo-sandbox.local/PortUnavailable" },
+      ]);
+      assert.equal(await code(`${blocked.url}/productpage`), "200");
+      await ok("delete", "gtw", "open-shop", "held-shop");
+    } finally {
+      holder.close();
+    }
   });
 
   test("the service-type annotation makes the Service ClusterIP; the address becomes its hostname", async () => {
