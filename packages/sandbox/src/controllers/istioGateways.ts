@@ -54,7 +54,6 @@ function istiod(rt: Runtime): { ambient: boolean; proxyImage: string } | undefin
 
 const WATCHED = new Set([
   "customresourcedefinitions.apiextensions.k8s.io",
-  KEY.deployments,
   KEY.services,
   KEY.namespaces,
   `gatewayclasses.${GROUP}`,

@@ -46,7 +46,6 @@ export function routeByHttpRoutes(
   ctx: RoutingContext,
   rules: readonly RouteRule[],
   request: SimRequest,
-  _clientNamespace: string,
 ): Decision {
   const rule = rules.find((r) => ruleMatches(r, request));
   if (!rule) return reply(noRoute());
@@ -102,7 +101,7 @@ export function routeFromManagedGateway(
 ): Decision {
   const rules = ctx.index.gatewayApi.rulesFor(gateway, port, hostWithoutPort(request.headers.host));
   if (!rules) return reply(noRoute());
-  return routeByHttpRoutes(ctx, rules, request, gateway.namespace);
+  return routeByHttpRoutes(ctx, rules, request);
 }
 
 /**

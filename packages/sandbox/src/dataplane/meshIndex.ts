@@ -126,6 +126,7 @@ export class MeshIndex {
   readonly #ingress = new Map<number, IngressInfo | null>();
   readonly #memo = new Map<string, unknown>();
   readonly #serviceObjects: KubeObject[] = [];
+  readonly #serviceLabels = new Map<string, Readonly<Record<string, string>>>();
   readonly #gatewayApiInputs: GatewayApiInputs | undefined;
   readonly #namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
   readonly #vsCreated = new Map<string, string>();
@@ -146,6 +147,7 @@ export class MeshIndex {
       this.#serviceObjects.push(svc);
       const name = svc.metadata.name ?? "";
       const namespace = svc.metadata.namespace ?? "default";
+      this.#serviceLabels.set(`${namespace}/${name}`, svc.metadata.labels ?? {});
       const spec = (svc.spec ?? {}) as ServiceSpec;
       const fqdn = serviceFqdn(name, namespace);
       this.services.set(fqdn, { name, namespace, fqdn, selector: spec.selector, ports: listOf(spec.ports) });

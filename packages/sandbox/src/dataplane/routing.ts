@@ -147,7 +147,7 @@ export function routeMeshCall(
 ): Decision {
   const namespace = caller.metadata.namespace ?? "default";
   const httpRoutes = preferredHttpRoutes(ctx, service, port, namespace);
-  if (httpRoutes) return routeByHttpRoutes(ctx, httpRoutes, request, namespace);
+  if (httpRoutes) return routeByHttpRoutes(ctx, httpRoutes, request);
   const rules = ctx.index.meshRules(service.fqdn);
   if (!rules) return routeToService(ctx, service);
   const source: MatchSource = { labels: caller.metadata.labels ?? {}, namespace, gateways: ["mesh"], port };
