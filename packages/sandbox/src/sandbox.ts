@@ -60,6 +60,12 @@ export interface SandboxOptions {
    * fresh cluster; true with "minimal" and "ambient", whose ingress is a Gateway API Gateway.
    */
   gatewayApi?: boolean;
+  /**
+   * Whether LoadBalancer Services get an external IP (127.0.0.1, with their ports opened there);
+   * default true. false is a cluster without one, as kind or minikube without a tunnel: the IP
+   * stays pending, and so does a Gateway API Gateway's Programmed condition.
+   */
+  loadBalancer?: boolean;
   /** Interval of watch bookmarks; tests shorten it. */
   bookmarkIntervalMs?: number;
   /** The cluster's clock (timestamps, token lifetimes); tests move it forward to expire tokens. */
@@ -121,7 +127,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   RbacAuthorizer.of(store);
   const controllers = startControllers({ objects, nodeName: SANDBOX_NODE, speed });
   const stopWorkshopGrant = startWorkshopGrant(objects, WORKSHOP_NAMESPACE, WORKSHOP_USER);
-  const dataPlane = await startDataPlane({ store, httpNodePort, objects });
+  const dataPlane = await startDataPlane({
+    store,
+    httpNodePort,
+    objects,
+    loadBalancer: options.loadBalancer,
+  });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");

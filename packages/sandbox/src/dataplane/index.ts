@@ -29,6 +29,8 @@ export interface DataPlaneOptions {
   host?: string;
   /** Lets the simulated load balancer write LoadBalancer Services' status; without it, none is written. */
   objects?: ObjectService;
+  /** Whether LoadBalancer Services get an address (default true). */
+  loadBalancer?: boolean;
 }
 
 export interface DataPlane {
@@ -84,6 +86,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     decks: new Decks(random),
     host: options.host ?? "127.0.0.1",
     objects: options.objects,
+    loadBalancer: options.loadBalancer,
     // The Istio ingress gateway's node ports keep their own listener.
     skipNodePort: (svc) =>
       svc.metadata.namespace === "istio-system" && svc.metadata.name === "istio-ingressgateway",

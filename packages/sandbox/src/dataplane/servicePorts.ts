@@ -26,6 +26,8 @@ export interface ServicePortsOptions {
   host: string;
   /** Writes the load balancer's status on Services; without it no status is written. */
   objects?: ObjectService;
+  /** false: a cluster without a load balancer (kind, minikube without a tunnel); EXTERNAL-IP stays pending. */
+  loadBalancer?: boolean;
   /** Node ports served elsewhere (the Istio ingress gateway's own listener). */
   skipNodePort(service: KubeObject, port: ServicePort): boolean;
 }
@@ -174,7 +176,7 @@ export class ServicePorts {
   #writeStatus(services: readonly KubeObject[]): void {
     const objects = this.#options.objects;
     const resource = findResource("", "v1", "services");
-    if (!objects || !resource) return;
+    if (!objects || !resource || this.#options.loadBalancer === false) return;
     for (const svc of services) {
       const spec = (svc.spec ?? {}) as Spec;
       const current = (svc.status ?? {}) as { loadBalancer?: unknown };

@@ -102,3 +102,63 @@ describe("port-forward to the Gateway API gateway", () => {
     assert.equal(forwarding?.stdout, "200", `${result.stdout}${result.stderr}${forwarding?.stderr ?? ""}`);
   });
 });
+
+describe("a cluster without a load balancer", () => {
+  let bare: TestSandbox;
+  let k: Kubectl;
+  before(async () => {
+    bare = await openSandbox({ profile: "minimal", loadBalancer: false, speed: 50 });
+    k = kubectlFor(bare.kubeconfig);
+  });
+  after(async () => bare?.close());
+
+  test("the Gateway stays unprogrammed with its address pending, until its Service is made ClusterIP", async () => {
+    const apply = await k("apply", "-f", manifest("gateway-api/bookinfo-gateway.yaml"));
+    assert.equal(apply.code, 0, apply.stderr);
+    const fqdn = "bookinfo-gateway-istio.default.svc.cluster.local";
+    const pending = `Assigned to service(s) ${fqdn}:80, but failed to assign to all requested addresses: address pending for hostname "${fqdn}"`;
+    const programmed = async () =>
+      JSON.parse(
+        (
+          await k(
+            "get",
+            "gtw",
+            "bookinfo-gateway",
+            "-o",
+            'jsonpath={.status.conditions[?(@.type=="Programmed")]}',
+          )
+        ).stdout || "{}",
+      ) as { status?: string; reason?: string; message?: string };
+    const deadline = Date.now() + 20_000;
+    let condition = await programmed();
+    while (condition.message !== pending && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      condition = await programmed();
+    }
+    assert.deepEqual(condition && [condition.status, condition.reason, condition.message], [
+      "False",
+      "AddressNotAssigned",
+      pending,
+    ]);
+    const svc = await k("get", "svc", "bookinfo-gateway-istio");
+    assert.match(
+      svc.stdout,
+      /^bookinfo-gateway-istio\s+LoadBalancer\s+[\d.]+\s+<pending>\s+15021:\d+\/TCP,80:\d+\/TCP\s+\d+s$/m,
+    );
+    // As the getting-started guide does next.
+    await k(
+      "annotate",
+      "gateway",
+      "bookinfo-gateway",
+      "networking.istio.io/service-type=ClusterIP",
+      "--namespace=default",
+    );
+    const waited = await k("wait", "--for=condition=programmed", "--timeout=20s", "gtw", "bookinfo-gateway");
+    assert.equal(waited.code, 0, waited.stderr);
+    const gtw = await k("get", "gateway");
+    assert.match(
+      gtw.stdout,
+      new RegExp(`^bookinfo-gateway\\s+istio\\s+${fqdn.replaceAll(".", "\\.")}\\s+True\\s+\\d+s$`, "m"),
+    );
+  });
+});
