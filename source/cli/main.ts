@@ -18,6 +18,8 @@ import {
 } from "./flags.ts";
 import { helpText, PROGRAM, unknownCommand, usageHint } from "./help.ts";
 import type { RunFlags } from "./runCommand.ts";
+import type { SandboxCommandOptions } from "./sandboxCommand.ts";
+import { PROFILES } from "./sandboxCommand.ts";
 import type { TourFlags } from "./tourCommand.ts";
 import { VERSION } from "./version.ts";
 
@@ -49,6 +51,13 @@ function program(): Command {
           "with --sandbox: divide simulated delays by this (0.1 to 100)",
           parseSpeed,
         ).default(1, "1"),
+      )
+      .addOption(
+        choiceOption(
+          "--profile <name>",
+          "with --sandbox: the Istio install profile of the simulated cluster",
+          PROFILES,
+        ),
       )
       .addOption(
         valued(
@@ -145,7 +154,14 @@ function program(): Command {
       "--gateway-api",
       "install the Gateway API CRDs (standard channel) at start, as after applying them",
     )
-    .action(async (options: { kubeconfigOut?: string; speed: number; gatewayApi?: boolean }) => {
+    .addOption(
+      choiceOption(
+        "--profile <name>",
+        "the Istio install profile: default (istio-ingressgateway), minimal (istiod and the Gateway API), ambient",
+        PROFILES,
+      ).default("default"),
+    )
+    .action(async (options: SandboxCommandOptions) => {
       const { runSandboxCommand } = await import("./sandboxCommand.ts");
       process.exitCode = await runSandboxCommand(options);
     });

@@ -5,11 +5,16 @@ import { dump, load } from "js-yaml";
 import { UserError } from "./errors.ts";
 import { checkWritableTarget, privateDirectory, writePrivateFile } from "./privateFile.ts";
 
+/** Istio install profiles the sandbox reproduces (as `istioctl install --set profile=...`). */
+export const PROFILES = ["default", "minimal", "ambient"] as const;
+export type Profile = (typeof PROFILES)[number];
+
 export interface SandboxCommandOptions {
   kubeconfigOut?: string;
   speed: number;
-  /** Install the Gateway API CRDs at start; a fresh cluster has none. */
+  /** Install the Gateway API CRDs at start; a fresh cluster has none (minimal and ambient do). */
   gatewayApi?: boolean;
+  profile?: Profile;
 }
 
 export function parseSpeed(text: string): number {
@@ -94,7 +99,8 @@ export async function runSandboxCommand(options: SandboxCommandOptions): Promise
   const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
   const sandbox = await startEmbeddedSandbox({
     speed: options.speed,
-    gatewayApi: options.gatewayApi === true,
+    profile: options.profile ?? "default",
+    ...(options.gatewayApi ? { gatewayApi: true } : {}),
   });
   try {
     // Again: another sandbox may have claimed the file while this one started.

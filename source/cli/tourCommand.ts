@@ -3,10 +3,13 @@ import { delimiter, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { EXIT, UserError } from "./errors.ts";
 import { type ChoiceFlags, parametersOf, type TargetFlags } from "./flags.ts";
+import type { Profile } from "./sandboxCommand.ts";
 
 export interface TourFlags extends TargetFlags, ChoiceFlags {
   sandbox?: boolean;
   speed: number;
+  /** With --sandbox: the Istio install profile of the simulated cluster. */
+  profile?: Profile;
   rate: number;
   samples: number;
   plain?: boolean;
@@ -33,6 +36,9 @@ export async function runTourCommand(
       EXIT.usage,
     );
   }
+  if (flags.profile !== undefined && !flags.sandbox) {
+    throw new UserError("--profile chooses how the sandbox is installed; use it with --sandbox.", EXIT.usage);
+  }
   if (flags.plain) return plainTour(flags);
   const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true && !env.CI;
   if (!terminal) return statusWithoutTerminal(flags);
@@ -53,7 +59,7 @@ export async function runTourCommand(
     ...(parametersOf(flags) ? { parameters: parametersOf(flags) } : {}),
     ...(flags.takeOver ? { takeOver: true } : {}),
     async open(hooks) {
-      const sandbox = flags.sandbox ? await startSandboxFile(flags.speed) : undefined;
+      const sandbox = flags.sandbox ? await startSandboxFile(flags.speed, flags.profile) : undefined;
       try {
         if (sandbox) hooks.progress("connecting to the sandbox");
         const { TourSession } = await import("../engine/tourSession.ts");
@@ -97,7 +103,7 @@ async function plainTour(flags: TourFlags): Promise<number> {
   };
   if (!flags.sandbox) return runTour({ ...target(flags), ...what });
   process.stdout.write("Starting the sandbox (a simulated cluster with Istio, in this process)\n");
-  const sandbox = await startSandboxFile(flags.speed);
+  const sandbox = await startSandboxFile(flags.speed, flags.profile);
   try {
     return await runTour({ ...target(flags), kubeconfig: sandbox.kubeconfig, ...what });
   } finally {
@@ -108,7 +114,7 @@ async function plainTour(flags: TourFlags): Promise<number> {
 /** Where things stand, and how to go on: without a terminal the tour changes nothing. */
 async function statusWithoutTerminal(flags: TourFlags): Promise<number> {
   const { runStatus } = await import("./statusCommand.ts");
-  const sandbox = flags.sandbox ? await startSandboxFile(flags.speed) : undefined;
+  const sandbox = flags.sandbox ? await startSandboxFile(flags.speed, flags.profile) : undefined;
   try {
     const code = await runStatus({
       ...target(flags),
@@ -139,10 +145,13 @@ function target(flags: TargetFlags): TargetFlags {
  * Starts the sandbox and writes its kubeconfig (it holds the admin token) to a file only this
  * user can read, in a directory of its own; both go when the sandbox stops or the process ends.
  */
-async function startSandboxFile(speed: number): Promise<{ kubeconfig: string; stop(): Promise<void> }> {
+async function startSandboxFile(
+  speed: number,
+  profile: Profile | undefined,
+): Promise<{ kubeconfig: string; stop(): Promise<void> }> {
   const { startEmbeddedSandbox } = await import("./sandboxRoot.ts");
   const { privateDirectory, writePrivateFile } = await import("./privateFile.ts");
-  const sandbox = await startEmbeddedSandbox({ speed });
+  const sandbox = await startEmbeddedSandbox({ speed, ...(profile ? { profile } : {}) });
   let dir: string;
   try {
     dir = privateDirectory("bookinfo-tour-");

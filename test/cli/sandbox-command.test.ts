@@ -77,6 +77,42 @@ test("sandbox --gateway-api starts with the Gateway API CRDs installed and estab
   }
 });
 
+test("sandbox --profile ambient installs what Istio's ambient profile does, and no ingress gateway", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
+  const file = join(dir, "sandbox.kubeconfig");
+  const sandbox = run(["sandbox", "--kubeconfig-out", file, "--profile", "ambient", "--speed", "10"]);
+  try {
+    await sandbox.firstLine;
+    const kubectl = kubectlFor(file);
+    const rollout = await kubectl("-n", "istio-system", "rollout", "status", "ds/ztunnel", "--timeout=30s");
+    assert.match(rollout.stdout, /^daemon set "ztunnel" successfully rolled out$/m, rollout.stderr);
+    const ds = await kubectl("get", "ds", "-n", "istio-system", "-o", "name");
+    assert.equal(ds.stdout, "daemonset.apps/istio-cni-node\ndaemonset.apps/ztunnel\n", ds.stderr);
+    const svc = await kubectl("get", "svc", "-n", "istio-system", "-o", "name");
+    assert.equal(svc.stdout, "service/istiod\n", svc.stderr);
+    const crd = await kubectl("get", "crd", "gateways.gateway.networking.k8s.io", "-o", "name");
+    assert.equal(crd.code, 0, crd.stderr);
+  } finally {
+    sandbox.child.kill("SIGTERM");
+    await sandbox.exit;
+  }
+});
+
+test("an unknown profile, or --profile without --sandbox, is a usage error", async () => {
+  const unknown = run(["sandbox", "--profile", "demo"]);
+  assert.equal(await unknown.exit, 2);
+  assert.match(
+    unknown.output().stderr,
+    /option '--profile <name>' argument 'demo' is invalid\. Allowed choices are default, minimal, ambient\./,
+  );
+  const tour = run(["tour", "--plain", "--profile", "ambient"]);
+  assert.equal(await tour.exit, 2);
+  assert.match(
+    tour.output().stderr,
+    /^error: --profile chooses how the sandbox is installed; use it with --sandbox\.$/m,
+  );
+});
+
 test("sandbox refuses to overwrite a kubeconfig that is not its own", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
   const file = join(dir, "config");

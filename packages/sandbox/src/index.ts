@@ -3,6 +3,7 @@
 
 export { findResource, findResourceByKind, type ResourceType } from "./api/resources.ts";
 export { type DataPlane, startDataPlane } from "./dataplane/index.ts";
+export type { IstioProfile } from "./istio/seed.ts";
 export type { KubeObject, ObjectMeta, Pod } from "./kube.ts";
 export { SANDBOX_CONTEXT, VIEWER_CONTEXT, WORKSHOP_CONTEXT } from "./kubeconfig.ts";
 export { freeNodePorts } from "./ports.ts";

@@ -15,7 +15,7 @@ import { crdAdmission } from "./crd/definitions.ts";
 import { type DataPlane, startDataPlane } from "./dataplane/index.ts";
 import { gatewayApiBundle } from "./gatewayapi/bundle.ts";
 import { istioCrds } from "./istio/crds.ts";
-import { istioSeedObjects } from "./istio/seed.ts";
+import { type IstioProfile, istioSeedObjects } from "./istio/seed.ts";
 import { istioValidation } from "./istio/validation.ts";
 import type { KubeObject } from "./kube.ts";
 import { sandboxKubeconfig } from "./kubeconfig.ts";
@@ -52,10 +52,23 @@ export interface SandboxOptions {
   /** Whether the cluster has Istio (istio-system, its CRDs, the injector); default true. */
   istio?: boolean;
   /**
+   * What `istioctl install --set profile=...` installed: "default" (istiod and the
+   * istio-ingressgateway, the default), "minimal" (istiod only; ingress through the Gateway API)
+   * or "ambient" (istiod, the CNI node agent and ztunnel; no ingress gateway).
+   */
+  profile?: IstioProfile;
+  /**
    * Whether the Gateway API CRDs (standard channel) are installed at start, as after
-   * `kubectl apply -f standard-install.yaml`; default false, as on a fresh cluster.
+   * `kubectl apply -f standard-install.yaml`. Default false with the default profile, as on a
+   * fresh cluster; true with "minimal" and "ambient", whose ingress is a Gateway API Gateway.
    */
   gatewayApi?: boolean;
+  /**
+   * Whether LoadBalancer Services get an external IP (127.0.0.1, with their ports opened there);
+   * default true. false is a cluster without one, as kind or minikube without a tunnel: the IP
+   * stays pending, and so does a Gateway API Gateway's Programmed condition.
+   */
+  loadBalancer?: boolean;
   /** Interval of watch bookmarks; tests shorten it. */
   bookmarkIntervalMs?: number;
   /** The cluster's clock (timestamps, token lifetimes); tests move it forward to expire tokens. */
@@ -116,15 +129,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ],
     recordUpdate,
   );
+  const profile = options.profile ?? "default";
+  const gatewayApi = options.gatewayApi ?? profile !== "default";
   const cluster = istioSeedObjects({
     istioVersion: ISTIO_VERSION,
+    profile,
     httpNodePort,
     httpsNodePort,
     statusNodePort,
     nodeName: SANDBOX_NODE,
   });
   seed(objects, [
-    ...(options.gatewayApi ? gatewayApiBundle("standard") : []),
+    ...(gatewayApi ? gatewayApiBundle("standard") : []),
     ...(options.istio === false ? cluster.filter((o) => !isIstio(o)) : [...istioCrds(), ...cluster]),
   ]);
   seed(objects, accessControl(options.istio !== false));
@@ -138,7 +154,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     istioVersion: ISTIO_VERSION,
   });
   const stopWorkshopGrant = startWorkshopGrant(objects, WORKSHOP_NAMESPACE, WORKSHOP_USER);
-  const dataPlane = await startDataPlane({ store, httpNodePort, caPem: certificates.caPem, logs });
+  const dataPlane = await startDataPlane({
+    store,
+    httpNodePort,
+    caPem: certificates.caPem,
+    logs,
+    objects,
+    loadBalancer: options.loadBalancer,
+  });
 
   const adminToken = randomBytes(24).toString("hex");
   const viewerToken = randomBytes(24).toString("hex");

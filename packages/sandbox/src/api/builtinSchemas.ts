@@ -365,10 +365,58 @@ export const builtinSchemas: Record<string, Schema> = {
     {
       conditions: refArray(`${META}.Condition`, "The Service's conditions."),
       loadBalancer: obj("The load balancer's addresses.", {
-        ingress: arr(undefined, obj(undefined, { hostname: str(), ip: str(), ipMode: str() })),
+        ingress: arr(
+          undefined,
+          obj(undefined, {
+            hostname: str(),
+            ip: str(),
+            ipMode: str(),
+            ports: arr(
+              "Each Service port, with the load balancer's error for it if it has one.",
+              obj(
+                undefined,
+                { error: str(), port: int32(), protocol: str() },
+                { required: ["port", "protocol"] },
+              ),
+            ),
+          }),
+        ),
       }),
     },
   ),
+  [`${APPS}.DaemonSet`]: obj(
+    "A DaemonSet runs a copy of a pod on every node that its template's node selector admits.",
+    {
+      ...kindAndVersion,
+      spec: ref(`${APPS}.DaemonSetSpec`, "The desired behaviour of the DaemonSet."),
+      status: ref(`${APPS}.DaemonSetStatus`, "The DaemonSet's most recently observed state."),
+    },
+    gvk("apps", "DaemonSet"),
+  ),
+  [`${APPS}.DaemonSetSpec`]: obj(
+    "A DaemonSetSpec describes the daemon pods and how they are replaced.",
+    {
+      minReadySeconds: int32("Seconds a new pod must be ready before it counts as available."),
+      revisionHistoryLimit: int32("How many old revisions are kept for rollbacks."),
+      selector: ref(`${META}.LabelSelector`, "The daemon pods; it must match the template's labels."),
+      template: ref(`${CORE}.PodTemplateSpec`, "The pod each eligible node runs."),
+      updateStrategy: obj("How daemon pods are replaced when the template changes.", {
+        rollingUpdate: obj(undefined, { maxSurge: intOrString(), maxUnavailable: intOrString() }),
+        type: enumOf(undefined, ["OnDelete", "RollingUpdate"]),
+      }),
+    },
+    { required: ["selector", "template"] },
+  ),
+  [`${APPS}.DaemonSetStatus`]: obj("What the DaemonSet controller last observed of its pods.", {
+    currentNumberScheduled: int32("Nodes running at least one daemon pod that should."),
+    desiredNumberScheduled: int32("Nodes that should run the daemon pod."),
+    numberAvailable: int32(),
+    numberMisscheduled: int32("Nodes running a daemon pod that should not."),
+    numberReady: int32(),
+    numberUnavailable: int32(),
+    observedGeneration: int64("The generation the status is for."),
+    updatedNumberScheduled: int32(),
+  }),
   [`${APPS}.Deployment`]: obj(
     "A Deployment keeps a number of pods running and rolls out changes to them through ReplicaSets.",
     {

@@ -22,6 +22,8 @@ export const applyDefaults: AdmissionPlugin = ({ operation, resource, object, st
       return defaultDeployment(object);
     case "ReplicaSet":
       return defaultReplicaSet(object);
+    case "DaemonSet":
+      return defaultDaemonSet(object);
   }
 };
 
@@ -91,6 +93,13 @@ function defaultDeployment(d: KubeObject): void {
 function defaultReplicaSet(rs: KubeObject): void {
   defaultTemplate(rs);
   obj(rs.spec).replicas ??= 1;
+}
+
+function defaultDaemonSet(ds: KubeObject): void {
+  defaultTemplate(ds);
+  const spec = obj(ds.spec);
+  spec.revisionHistoryLimit ??= 10;
+  spec.updateStrategy ??= { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
 }
 
 function defaultService(svc: KubeObject, store: Store): void {

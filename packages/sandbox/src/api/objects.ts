@@ -323,6 +323,7 @@ const tracksGeneration = (r: ResourceType) =>
   [
     "Deployment",
     "ReplicaSet",
+    "DaemonSet",
     "CustomResourceDefinition",
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",

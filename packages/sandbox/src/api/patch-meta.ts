@@ -72,6 +72,7 @@ const SCHEMAS: Readonly<Record<string, PatchSchema>> = {
   },
   Deployment: { ...META, ...podTemplate("spec.template"), "spec.selector": ATOMIC_MAP, ...CONDITIONS },
   ReplicaSet: { ...META, ...podTemplate("spec.template"), "spec.selector": ATOMIC_MAP, ...CONDITIONS },
+  DaemonSet: { ...META, ...podTemplate("spec.template"), "spec.selector": ATOMIC_MAP, ...CONDITIONS },
   Service: {
     ...META,
     "spec.ports": keyed(["port", "protocol"], { protocol: "TCP" }),

@@ -74,6 +74,17 @@ export const RESOURCES: ResourceType[] = [
   {
     group: "apps",
     versions: ["v1"],
+    plural: "daemonsets",
+    singular: "daemonset",
+    kind: "DaemonSet",
+    namespaced: true,
+    shortNames: ["ds"],
+    categories: ["all"],
+    subresources: ["status"],
+  },
+  {
+    group: "apps",
+    versions: ["v1"],
     plural: "deployments",
     singular: "deployment",
     kind: "Deployment",

@@ -112,7 +112,8 @@ function specCauses(kind: string, object: KubeObject): FieldCause[] {
     case "Pod":
       return (spec.containers as unknown[] | undefined)?.length ? [] : [required("spec.containers")];
     case "Deployment":
-    case "ReplicaSet": {
+    case "ReplicaSet":
+    case "DaemonSet": {
       const causes: FieldCause[] = [];
       const selector = obj(spec.selector);
       const template = obj(spec.template);
@@ -164,7 +165,7 @@ export const validate: AdmissionPlugin = ({ operation, resource, object, old }) 
     ...metadataCauses(resource.kind, object, operation === "CREATE" && !namedByPath),
     ...specCauses(resource.kind, object),
   ];
-  if (operation === "UPDATE" && old && resource.kind === "Deployment") {
+  if (operation === "UPDATE" && old && (resource.kind === "Deployment" || resource.kind === "DaemonSet")) {
     const before = JSON.stringify(obj(old.spec).selector);
     if (before !== JSON.stringify(obj(object.spec).selector)) {
       causes.push({ field: "spec.selector", message: "Invalid value: field is immutable" });

@@ -3,10 +3,13 @@ import type { ObjectService } from "../api/objects.ts";
 import { startCrdController } from "../crd/controller.ts";
 import type { ContainerLogs } from "../logs/containerLogs.ts";
 import { startClusterRoleAggregation } from "../rbac/aggregation.ts";
+import { startAmbientEnrollment } from "./ambient.ts";
+import { startDaemonSetController } from "./daemonsets.ts";
 import { startDeploymentController } from "./deployments.ts";
 import { startEndpointSliceController } from "./endpointSlices.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startGarbageCollector } from "./garbageCollector.ts";
+import { startIstioGatewayController } from "./istioGateways.ts";
 import { type KubeletEvents, startKubelet } from "./kubelet.ts";
 import { startNamespaceController } from "./namespaces.ts";
 import { startReplicaSetController } from "./replicasets.ts";
@@ -54,11 +57,14 @@ export function startControllers(options: ControllerOptions): Controllers {
   startGarbageCollector(rt);
   startDeploymentController(rt);
   startReplicaSetController(rt);
+  startDaemonSetController(rt);
   startScheduler(rt);
   const pods = startKubelet(rt);
   startEndpointsController(rt);
   startClusterRoleAggregation(rt);
   startEndpointSliceController(rt);
+  startIstioGatewayController(rt);
+  startAmbientEnrollment(rt);
   return {
     stop: () => rt.stop(),
     settled: () => rt.settled(),

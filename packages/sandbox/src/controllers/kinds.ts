@@ -14,6 +14,8 @@ export const ENDPOINT_SLICES = served("discovery.k8s.io", "v1", "endpointslices"
 export const SERVICE_ACCOUNTS = served("", "v1", "serviceaccounts");
 export const DEPLOYMENTS = served("apps", "v1", "deployments");
 export const REPLICA_SETS = served("apps", "v1", "replicasets");
+export const DAEMON_SETS = served("apps", "v1", "daemonsets");
+export const NODES = served("", "v1", "nodes");
 export const WEBHOOKS = served("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations");
 
 /** Storage keys, the `resource` of store events. */
@@ -26,6 +28,8 @@ export const KEY = {
   serviceAccounts: storageKey(SERVICE_ACCOUNTS),
   deployments: storageKey(DEPLOYMENTS),
   replicaSets: storageKey(REPLICA_SETS),
+  daemonSets: storageKey(DAEMON_SETS),
+  nodes: storageKey(NODES),
   webhooks: storageKey(WEBHOOKS),
 } as const;
 

@@ -1,4 +1,6 @@
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import type { ObjectService } from "../api/objects.ts";
 import type { ExecConnector, ExecOutcome, ExecRequest } from "../api/remoteCommand.ts";
 import { bookinfoPrograms } from "../bookinfo/index.ts";
 import type { ExecRuntimeOptions } from "../exec/index.ts";
@@ -13,6 +15,7 @@ import { watchMesh } from "./meshView.ts";
 import { NodePortListener } from "./nodePortListener.ts";
 import { PodConnections, type PodTarget } from "./podConnections.ts";
 import { podNetwork } from "./podNetwork.ts";
+import { ServicePorts } from "./servicePorts.ts";
 import type { ProgramFor } from "./workload.ts";
 
 export type { Clock } from "./clock.ts";
@@ -34,6 +37,10 @@ export interface DataPlaneOptions {
   caPem?: string;
   /** Where the proxies' access logs and the programs' lines go (kubelet's container logs). */
   logs?: ContainerLogs;
+  /** Lets the simulated load balancer write LoadBalancer Services' status; without it, none is written. */
+  objects?: ObjectService;
+  /** Whether LoadBalancer Services get an address (default true). */
+  loadBalancer?: boolean;
 }
 
 export interface DataPlane {
@@ -98,11 +105,25 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     processes ??= import("../exec/index.ts").then((m) => m.execRuntime(execOptions));
     return (await processes).exec(request);
   };
+  const servicePorts = new ServicePorts({
+    view,
+    connect: (target, socket: Socket) => podConnections.accept(target, socket),
+    decks: new Decks(random),
+    host: options.host ?? "127.0.0.1",
+    objects: options.objects,
+    loadBalancer: options.loadBalancer,
+    // The Istio ingress gateway's node ports keep their own listener.
+    skipNodePort: (svc) =>
+      svc.metadata.namespace === "istio-system" && svc.metadata.name === "istio-ingressgateway",
+  });
 
   function sync() {
     scheduled = false;
     try {
-      pending = listener.set(view.current().nodePortOpen(httpNodePort));
+      pending = Promise.all([
+        listener.set(view.current().nodePortOpen(httpNodePort)),
+        servicePorts.sync(),
+      ]).then(() => {});
     } catch (error) {
       // Whatever a user applied, the sandbox keeps running; the port keeps its last state.
       process.emitWarning(`sandbox data plane: ${(error as Error).stack ?? error}`);
@@ -125,7 +146,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       view.unsubscribe();
       logWriter?.stop();
       podConnections.close();
-      await listener.stop();
+      await Promise.all([listener.stop(), servicePorts.stop()]);
     },
   };
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
+import type { GatewayModel } from "../gatewayapi/istio/model.ts";
 import type { Pod } from "../kube.ts";
 import type { ProxyHop } from "./accessLog.ts";
+import { inAmbientMesh, routeFromZtunnel } from "./ambient.ts";
 import type { Decks, Random } from "./balancer.ts";
 import { type Clock, sleep } from "./clock.ts";
 import { faultAbort, noHealthyUpstream, upstreamConnectFailure, upstreamTimeout } from "./envoyReplies.ts";
 import { dnsCandidates } from "./hosts.ts";
 import type { SimRequest, SimResponse } from "./http.ts";
+import { applyResponseHeaders, routeFromManagedGateway } from "./httpRoutes.ts";
 import { hasSidecar, type MeshIndex, type ServiceInfo } from "./meshIndex.ts";
 import { type RetryPolicy, retriable } from "./retries.ts";
 import { type Decision, type RoutingContext, routeFromGateway, routeFromSidecar } from "./routing.ts";
@@ -123,6 +126,20 @@ export class Mesh {
     );
   }
 
+  /** A request arriving at a Gateway API gateway's listener port (load balancer, node port, port-forward). */
+  async fromManagedGateway(
+    gateway: GatewayModel,
+    port: number,
+    request: SimRequest,
+    signal: AbortSignal,
+  ): Promise<SimResponse> {
+    const decision = routeFromManagedGateway(this.#routing(), gateway, port, request);
+    if (decision.kind === "reply") return decision.response;
+    const headers = { ...request.headers, "x-forwarded-proto": "http" } as Record<string, string>;
+    headers["x-request-id"] ??= randomUUID();
+    return this.#deliver(decision, { ...request, headers }, signal, undefined);
+  }
+
   /** A request reaching `pod`'s port from inside its own network namespace (port-forward). */
   toPod(pod: Pod, program: Program, request: SimRequest, signal: AbortSignal): Promise<SimResponse> {
     return this.#run(pod, program, request, signal);
@@ -170,6 +187,14 @@ export class Mesh {
         decision,
         { dialled: { ip: service.clusterIP, port }, downstream: caller },
         () => this.#deliver(decision, forwarded, signal, caller),
+      );
+    }
+    if (inAmbientMesh(caller)) {
+      return this.#deliver(
+        routeFromZtunnel(routing, caller, service, request, port),
+        request,
+        signal,
+        undefined,
       );
     }
     // kube-proxy: any ready pod of the Service; nothing there means the connection is refused.
@@ -237,6 +262,8 @@ export class Mesh {
     if (decision.kind === "reply") return decision.response;
     const { clock } = this.#options;
     const { fault, pod, timeoutMs } = decision;
+    // The route may change the request (HTTPRoute filters) before it goes upstream.
+    if (decision.rewrite) request = decision.rewrite(request);
     if (fault.delayMs > 0) await sleep(clock, fault.delayMs, signal);
     if (fault.abortStatus !== undefined) return faultAbort(fault.abortStatus);
     if (!pod) return decision.unroutable ?? noHealthyUpstream();
@@ -274,7 +301,7 @@ export class Mesh {
       ...response.headers,
       "x-envoy-upstream-service-time": String(Math.round(clock.now() - started)),
     };
-    return { ...response, headers };
+    return applyResponseHeaders({ ...response, headers }, decision.responseHeaders);
   }
 
   /** The first try and the retries the route allows, each within its per-try timeout. */

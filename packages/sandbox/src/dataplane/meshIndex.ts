@@ -1,3 +1,4 @@
+import { GatewayApiModel } from "../gatewayapi/istio/model.ts";
 import type { KubeObject, Pod } from "../kube.ts";
 import { gatewayServerHost, hostMatches, ruleHost, serviceFqdn } from "./hosts.ts";
 import {
@@ -93,6 +94,18 @@ export interface MeshObjects {
   gateways: Iterable<KubeObject>;
   virtualServices: Iterable<KubeObject>;
   destinationRules: Iterable<KubeObject>;
+  /** The Gateway API objects and what else Istio's Gateway API controller reads. */
+  gatewayApi?: GatewayApiInputs;
+}
+
+export interface GatewayApiInputs {
+  namespaces: Iterable<KubeObject>;
+  gatewayClasses: Iterable<KubeObject>;
+  gateways: Iterable<KubeObject>;
+  httpRoutes: Iterable<KubeObject>;
+  referenceGrants: Iterable<KubeObject>;
+  /** istiod runs with ambient support on. */
+  ambient: boolean;
 }
 
 /**
@@ -109,9 +122,16 @@ export class MeshIndex {
   readonly #destinationRules: Named<DestinationRuleSpec>[];
   readonly #endpoints = new Map<string, readonly Pod[]>();
   readonly #meshRules = new Map<string, BoundRule[] | null>();
+  readonly #meshRuleAge = new Map<string, string>();
   readonly #gatewayRoutes = new Map<string, GatewayRoutes | null>();
   readonly #ingress = new Map<number, IngressInfo | null>();
   readonly #memo = new Map<string, unknown>();
+  readonly #serviceObjects: KubeObject[] = [];
+  readonly #serviceLabels = new Map<string, Readonly<Record<string, string>>>();
+  readonly #gatewayApiInputs: GatewayApiInputs | undefined;
+  readonly #namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
+  readonly #vsCreated = new Map<string, string>();
+  #gatewayApi: GatewayApiModel | undefined;
 
   constructor(objects: MeshObjects) {
     for (const pod of objects.pods) {
@@ -125,8 +145,10 @@ export class MeshIndex {
     for (const list of this.#readyPods.values())
       list.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
     for (const svc of objects.services) {
+      this.#serviceObjects.push(svc);
       const name = svc.metadata.name ?? "";
       const namespace = svc.metadata.namespace ?? "default";
+      this.#serviceLabels.set(`${namespace}/${name}`, svc.metadata.labels ?? {});
       const spec = (svc.spec ?? {}) as ServiceSpec;
       const fqdn = serviceFqdn(name, namespace);
       const clusterIP = (spec as { clusterIP?: string }).clusterIP;
@@ -140,8 +162,66 @@ export class MeshIndex {
       });
     }
     this.#gateways = named(objects.gateways);
-    this.#virtualServices = named(objects.virtualServices);
+    const virtualServices = [...objects.virtualServices];
+    this.#virtualServices = named(virtualServices);
     this.#destinationRules = named(objects.destinationRules);
+    const inputs = objects.gatewayApi;
+    // Store reads are live iterators: take each once, now, so the view stays as of this moment.
+    this.#gatewayApiInputs = inputs && {
+      namespaces: [...inputs.namespaces],
+      gatewayClasses: [...inputs.gatewayClasses],
+      gateways: [...inputs.gateways],
+      httpRoutes: [...inputs.httpRoutes],
+      referenceGrants: [...inputs.referenceGrants],
+      ambient: inputs.ambient,
+    };
+    for (const ns of this.#gatewayApiInputs?.namespaces ?? [])
+      this.#namespaceLabels.set(ns.metadata.name ?? "", ns.metadata.labels ?? {});
+    for (const vs of virtualServices)
+      this.#vsCreated.set(
+        `${vs.metadata.namespace}/${vs.metadata.name}`,
+        vs.metadata.creationTimestamp ?? "",
+      );
+  }
+
+  /** What Istio's Gateway API controller makes of the cluster, built on first use. */
+  get gatewayApi(): GatewayApiModel {
+    this.#gatewayApi ??= new GatewayApiModel({
+      gatewayClasses: this.#gatewayApiInputs?.gatewayClasses ?? [],
+      gateways: this.#gatewayApiInputs?.gateways ?? [],
+      httpRoutes: this.#gatewayApiInputs?.httpRoutes ?? [],
+      referenceGrants: this.#gatewayApiInputs?.referenceGrants ?? [],
+      namespaces: this.#gatewayApiInputs?.namespaces ?? [],
+      services: this.#serviceObjects,
+      ambient: this.#gatewayApiInputs?.ambient ?? false,
+    });
+    return this.#gatewayApi;
+  }
+
+  /** The Service objects as stored, for what reads more than routing does (types, node ports). */
+  get serviceObjects(): readonly KubeObject[] {
+    return this.#serviceObjects;
+  }
+
+  get ambientEnabled(): boolean {
+    return this.#gatewayApiInputs?.ambient ?? false;
+  }
+
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> {
+    return this.#namespaceLabels.get(namespace) ?? {};
+  }
+
+  serviceLabels(service: ServiceInfo): Readonly<Record<string, string>> {
+    return (
+      this.#serviceObjects.find(
+        (s) => s.metadata.namespace === service.namespace && s.metadata.name === service.name,
+      )?.metadata.labels ?? {}
+    );
+  }
+
+  /** Ready pods of a namespace whose labels include `labels`. */
+  readyPodsWith(namespace: string, labels: Readonly<Record<string, string>>): readonly Pod[] {
+    return (this.#readyPods.get(namespace) ?? []).filter((p) => selects(labels, labelsOf(p)));
   }
 
   /** Ready pods the Service selects: what its Endpoints list as addresses. */
@@ -288,6 +368,7 @@ export class MeshIndex {
         const rules = listOf(vs.spec.http).map((rule) => ({ rule, namespace: vs.namespace }));
         if (hosts.includes(fqdn)) {
           found = rules;
+          this.#meshRuleAge.set(fqdn, this.#vsCreated.get(`${vs.namespace}/${vs.name}`) ?? "");
           break;
         }
         if (!wildcard && hosts.some((h) => h.includes("*") && hostMatches(h, fqdn))) wildcard = rules;
@@ -296,6 +377,12 @@ export class MeshIndex {
       this.#meshRules.set(fqdn, found);
     }
     return found ?? undefined;
+  }
+
+  /** When the VirtualService behind meshRules(fqdn) was created ("" for a wildcard host's). */
+  meshRulesCreated(fqdn: string): string {
+    this.meshRules(fqdn);
+    return this.#meshRuleAge.get(fqdn) ?? "";
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import type { Pod } from "../kube.ts";
 import { createGatewayServer, type GatewayServer } from "./gatewayServer.ts";
+import { ManagedGatewayConnections } from "./managedGateways.ts";
 import type { Mesh } from "./mesh.ts";
 import type { MeshView } from "./meshView.ts";
 import type { Program, ProgramFor } from "./workload.ts";
@@ -25,12 +26,14 @@ export class PodConnections {
   readonly #view: MeshView;
   readonly #nodePort: number;
   readonly #programFor: ProgramFor;
+  readonly #managed: ManagedGatewayConnections;
 
   constructor(options: { view: MeshView; mesh: Mesh; nodePort: number; programFor: ProgramFor }) {
     this.#view = options.view;
     this.#nodePort = options.nodePort;
     this.#programFor = options.programFor;
     const { mesh } = options;
+    this.#managed = new ManagedGatewayConnections(options.view, mesh);
     this.#gateway = createGatewayServer((request, signal) =>
       mesh.fromGateway(options.nodePort, request, signal),
     );
@@ -46,6 +49,8 @@ export class PodConnections {
 
   /** Serves `socket` as a connection to the target; false when nothing listens there (refused). */
   accept(target: PodTarget, socket: Duplex): boolean {
+    const managed = this.#managed.accept(target, socket, (s) => this.#adopt(s));
+    if (managed !== undefined) return managed;
     const index = this.#view.current();
     const ingress = index.ingress(this.#nodePort);
     const isGatewayPod = ingress?.pods.some(

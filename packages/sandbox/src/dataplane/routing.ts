@@ -1,9 +1,11 @@
+import type { HeaderOps } from "../gatewayapi/istio/rules.ts";
 import type { Pod } from "../kube.ts";
 import { type Decks, type Random, routeWeights } from "./balancer.ts";
 import { clusterNotFound, noHealthyUpstream, noRoute } from "./envoyReplies.ts";
 import { type FaultOutcome, parseDuration, rollFault } from "./faults.ts";
 import { ruleHost } from "./hosts.ts";
 import { hostWithoutPort, type SimRequest, type SimResponse } from "./http.ts";
+import { preferredHttpRoutes, routeByHttpRoutes } from "./httpRoutes.ts";
 import { listOf } from "./istioConfig.ts";
 import { type BoundRule, firstMatchingRule, type MatchSource } from "./match.ts";
 import type { MeshIndex, ServiceInfo } from "./meshIndex.ts";
@@ -35,6 +37,10 @@ export type Decision =
       routeName?: string;
       /** The route's retries, when it sets them. */
       retries?: RetryPolicy;
+      /** What the route changes in the request before it goes upstream (headers, path, host). */
+      rewrite?: (request: SimRequest) => SimRequest;
+      /** Response header changes the route asks for, applied in order. */
+      responseHeaders?: readonly HeaderOps[];
     };
 
 const reply = (response: SimResponse): Decision => ({ kind: "reply", response });
@@ -147,9 +153,26 @@ export function routeFromSidecar(
   request: SimRequest,
   port: number,
 ): Decision {
+  return routeMeshCall(ctx, caller, service, request, port);
+}
+
+/**
+ * L7 routing of a mesh call (by the caller's sidecar, or by the waypoint in front of the
+ * service): mesh HTTPRoutes of the service when Istio prefers them, else its mesh VirtualService,
+ * else plain balancing over the Service.
+ */
+export function routeMeshCall(
+  ctx: RoutingContext,
+  caller: Pod,
+  service: ServiceInfo,
+  request: SimRequest,
+  port: number,
+): Decision {
+  const namespace = caller.metadata.namespace ?? "default";
+  const httpRoutes = preferredHttpRoutes(ctx, service, port, namespace);
+  if (httpRoutes) return routeByHttpRoutes(ctx, httpRoutes, request);
   const rules = ctx.index.meshRules(service.fqdn);
   if (!rules) return routeToService(ctx, service, port);
-  const namespace = caller.metadata.namespace ?? "default";
   const source: MatchSource = { labels: caller.metadata.labels ?? {}, namespace, gateways: ["mesh"], port };
   const bound = firstMatchingRule(rules, request, source);
   return bound ? routeByRule(ctx, bound, request, namespace) : reply(noRoute());

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube.ts";
+import { ambientComponents } from "./ambient.ts";
 import { istioValidatingWebhooks } from "./validation.ts";
 
 // What a fresh single-node cluster looks like right after `istioctl install` with the ingress
@@ -7,8 +8,17 @@ import { istioValidatingWebhooks } from "./validation.ts";
 // these objects, so their names, labels and ports follow a real install. uid, resourceVersion
 // and creationTimestamp are left for the store to fill.
 
+/**
+ * The istioctl install profile the seed reproduces: `default` has istiod and the
+ * istio-ingressgateway; `minimal` istiod alone (ingress through the Gateway API); `ambient` istiod
+ * with ambient enabled, the CNI node agent and ztunnel, and no ingress gateway either.
+ */
+export type IstioProfile = "default" | "minimal" | "ambient";
+
 export interface IstioSeedOptions {
   istioVersion: string;
+  /** Default: "default". */
+  profile?: IstioProfile;
   httpNodePort: number;
   httpsNodePort: number;
   statusNodePort: number;
@@ -118,7 +128,7 @@ function node(name: string): KubeObject {
   };
 }
 
-function istiod(version: string): KubeObject[] {
+function istiod(version: string, ambient: boolean): KubeObject[] {
   const labels = { app: "istiod", istio: "pilot", ...installLabels("Pilot") };
   const selector = { app: "istiod", istio: "pilot" };
   const deployment: KubeObject = {
@@ -162,6 +172,16 @@ function istiod(version: string): KubeObject[] {
                 periodSeconds: 3,
                 timeoutSeconds: 5,
               },
+              // The ambient profile turns on ambient support in istiod (waypoints, the
+              // istio-waypoint GatewayClass) and lets ztunnel ask for workload certificates.
+              ...(ambient
+                ? {
+                    env: [
+                      { name: "PILOT_ENABLE_AMBIENT", value: "true" },
+                      { name: "CA_TRUSTED_NODE_ACCOUNTS", value: "istio-system/ztunnel" },
+                    ],
+                  }
+                : {}),
               resources: { requests: { cpu: "500m", memory: "2048Mi" } },
             },
           ],
@@ -296,7 +316,7 @@ function ingressGateway(o: IstioSeedOptions): KubeObject[] {
   return [serviceAccount(ISTIO_NS, "istio-ingressgateway-service-account", labels), deployment, service];
 }
 
-function configMaps(version: string): KubeObject[] {
+function configMaps(version: string, profile: IstioProfile): KubeObject[] {
   const labels = installLabels("Pilot");
   const mesh = [
     "accessLogFile: /dev/stdout",
@@ -333,6 +353,7 @@ function configMaps(version: string): KubeObject[] {
       proxy_init: { image: "proxyv2" },
     },
     revision: "",
+    ...(profile === "default" ? {} : { profile }),
     sidecarInjectorWebhook: { enableNamespacesByDefault: false, rewriteAppHTTPProbe: true },
   };
   return [
@@ -448,14 +469,16 @@ const NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", 
 
 /** The objects a fresh cluster with Istio (and nothing else) holds, ready to load into the store. */
 export function istioSeedObjects(opts: IstioSeedOptions): KubeObject[] {
+  const profile = opts.profile ?? "default";
   return [
     ...NAMESPACES.map(namespace),
     node(opts.nodeName),
     ...NAMESPACES.map((ns) => serviceAccount(ns, "default")),
     kubernetesService(),
-    ...istiod(opts.istioVersion),
-    ...ingressGateway(opts),
-    ...configMaps(opts.istioVersion),
+    ...istiod(opts.istioVersion, profile === "ambient"),
+    ...(profile === "default" ? ingressGateway(opts) : []),
+    ...(profile === "ambient" ? ambientComponents(opts.istioVersion, installLabels) : []),
+    ...configMaps(opts.istioVersion, profile),
     injectorWebhook(),
     ...istioValidatingWebhooks(installLabels("Pilot")),
   ];

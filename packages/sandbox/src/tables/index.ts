@@ -6,6 +6,7 @@ import type { PrinterColumnSpec } from "../crd/types.ts";
 import type { KubeObject } from "../kube.ts";
 import { configMapPrinter } from "./configmaps.ts";
 import { customResourceDefinitionPrinter } from "./customresourcedefinitions.ts";
+import { daemonSetPrinter } from "./daemonsets.ts";
 import { deploymentPrinter } from "./deployments.ts";
 import { endpointsPrinter } from "./endpoints.ts";
 import { endpointSlicePrinter } from "./endpointslices.ts";
@@ -41,6 +42,7 @@ const printers = new Map<string, KindPrinter>([
   ["services", servicePrinter],
   ["deployments", deploymentPrinter],
   ["replicasets", replicaSetPrinter],
+  ["daemonsets", daemonSetPrinter],
   ["namespaces", namespacePrinter],
   ["nodes", nodePrinter],
   ["endpoints", endpointsPrinter],
