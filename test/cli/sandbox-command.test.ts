@@ -103,7 +103,7 @@ test("an unknown profile, or --profile without --sandbox, is a usage error", asy
   assert.equal(await unknown.exit, 2);
   assert.match(
     unknown.output().stderr,
-    /option '--profile <name>' argument 'demo' is invalid\. Allowed choices are default, minimal, ambient\./,
+    /^error: invalid argument "demo" for "--profile" flag: it must be one of default, minimal, ambient\.$/m,
   );
   const tour = run(["tour", "--plain", "--profile", "ambient"]);
   assert.equal(await tour.exit, 2);
