@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { isHostName } from "../model/room.ts";
 import { OUTPUT_FORMATS } from "../print/output.ts";
 import { STAGE_IDS } from "../tutorial/lessons.ts";
 
@@ -8,6 +9,8 @@ export interface TargetFlags {
   context?: string;
   namespace?: string;
   gatewayUrl?: string;
+  /** `--host`: the Host header to send to GATEWAY_URL (and the Gateway's host). */
+  host?: string;
 }
 
 export function addTargetFlags(command: Command): Command {
@@ -19,7 +22,20 @@ export function addTargetFlags(command: Command): Command {
       new Option("--gateway-url <url>", "use this address for GATEWAY_URL instead of detecting it").argParser(
         parseGatewayUrl,
       ),
+    )
+    .addOption(
+      new Option(
+        "--host <name>",
+        "Host header for GATEWAY_URL and host of the Gateway (default: the workshop room's, else any)",
+      ).argParser(parseHost),
     );
+}
+
+export function parseHost(text: string): string {
+  const host = text.trim().toLowerCase();
+  if (!isHostName(host))
+    throw new InvalidArgumentError("it must be a DNS name such as attendee-1.bookinfo.local.");
+  return host;
 }
 
 export function parseGatewayUrl(text: string): string {

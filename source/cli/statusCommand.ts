@@ -19,8 +19,14 @@ export interface StatusFlags extends TargetFlags {
 const DEFAULT_SAMPLES = 20;
 const SAMPLE_TIMEOUT_MS = 2_000;
 
-async function takeSamples(url: string, count: number): Promise<Sample[]> {
-  const sampler = new Sampler({ url, concurrency: 8, timeoutMs: SAMPLE_TIMEOUT_MS, keep: count });
+async function takeSamples(url: string, host: string | null, count: number): Promise<Sample[]> {
+  const sampler = new Sampler({
+    url,
+    concurrency: 8,
+    timeoutMs: SAMPLE_TIMEOUT_MS,
+    keep: count,
+    ...(host ? { headers: { host } } : {}),
+  });
   try {
     return await sampler.burst(count);
   } finally {
@@ -34,9 +40,10 @@ export async function runStatus(flags: StatusFlags): Promise<number> {
   // A plugin may print a device-code login on stderr, as under kubectl.
   const cluster = connect(target, process.env, { pluginsMayPrompt: true });
   try {
-    const snapshot = await loadSnapshot(cluster, target, { gatewayUrl: flags.gatewayUrl });
+    const snapshot = await loadSnapshot(cluster, target, { gatewayUrl: flags.gatewayUrl, host: flags.host });
     const count = snapshot.gateway ? (flags.samples ?? DEFAULT_SAMPLES) : 0;
-    const samples = count > 0 && snapshot.gateway ? await takeSamples(snapshot.gateway.url, count) : [];
+    const samples =
+      count > 0 && snapshot.gateway ? await takeSamples(snapshot.gateway.url, snapshot.host, count) : [];
     const sampled = reduceAll(
       snapshot,
       samples.map((sample) => ({ kind: "sample", sample })),

@@ -102,8 +102,8 @@ async function plainTour(flags: TourFlags): Promise<number> {
 }
 
 function target(flags: TargetFlags): TargetFlags {
-  const { kubeconfig, context, namespace, gatewayUrl } = flags;
-  return { kubeconfig, context, namespace, gatewayUrl };
+  const { kubeconfig, context, namespace, gatewayUrl, host } = flags;
+  return { kubeconfig, context, namespace, gatewayUrl, host };
 }
 
 /**

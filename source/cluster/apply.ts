@@ -1,6 +1,6 @@
 import type { KubeObject } from "../model/kube.ts";
 import type { IstioInfo } from "../model/snapshot.ts";
-import type { ClusterActions } from "../tutorial/stage.ts";
+import type { ClusterActions, ManifestEdit } from "../tutorial/stage.ts";
 import type { Cluster } from "./connect.ts";
 import { ClusterError, istioMissing } from "./errors.ts";
 import { kubeInject } from "./istioctl.ts";
@@ -29,6 +29,8 @@ export interface ApplyOptions {
   onApplied?: (line: string) => void;
   /** Stops between objects: the one being sent finishes, the rest are not sent. */
   signal?: AbortSignal;
+  /** Applied to each object of the manifest before it is sent. */
+  edit?: ManifestEdit;
 }
 
 /** The field manager of restarts: not ours, so a restart never makes a user's object "ours". */
@@ -40,7 +42,8 @@ export async function applyManifest(
   file: string,
   options: ApplyOptions,
 ): Promise<string[]> {
-  return applyObjects(cluster, readManifest(manifestPath(file, options.manifestsDir)), options);
+  const objects = readManifest(manifestPath(file, options.manifestsDir));
+  return applyObjects(cluster, options.edit ? objects.map(options.edit) : objects, options);
 }
 
 /** Applies in order, one at a time, like kubectl: a failure stops there and says which object. */
@@ -178,7 +181,7 @@ export function clusterActions(
     ...progress,
   });
   return {
-    applyManifest: (file) => applyManifest(cluster, file, options()),
+    applyManifest: (file, edit) => applyManifest(cluster, file, { ...options(), edit }),
     labelNamespace: async (labels) => {
       throwIfCancelled(progress.signal);
       const lines = await labelNamespace(cluster, namespace, labels);

@@ -1,15 +1,18 @@
 import { reduceAll } from "../model/reduceSnapshot.ts";
+import { hostFor, roomSettings } from "../model/room.ts";
 import { emptySnapshot, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
 import type { Cluster } from "./connect.ts";
 import { httpStatus } from "./errors.ts";
 import { ingressAddress } from "./ingress.ts";
 import { istioInfoFrom, readIstioFacts } from "./istio.ts";
 import type { ResolvedTarget } from "./kubeconfig.ts";
-import { coreQueries, istioQueries, listQuery, type ResourceQuery } from "./resources.ts";
+import { coreQueries, istioQueries, listQuery, paceQuery, type ResourceQuery } from "./resources.ts";
 
 export interface SnapshotOptions {
   /** `--gateway-url`: wins over whatever the cluster says. */
   gatewayUrl?: string;
+  /** `--host`: wins over the workshop room's host. */
+  host?: string;
 }
 
 /**
@@ -64,7 +67,14 @@ export async function loadSnapshot(
       ...istioLists,
       { kind: "tick", now: Date.now() },
     ]);
-    return reduceAll(listed, [{ kind: "gateway", gateway: ingressAddress(listed, options.gatewayUrl) }]);
+    // Only in a workshop room: its pace lives elsewhere, named by the room's settings.
+    const pace = roomSettings(listed.roomConfig)?.pace;
+    const paced = pace ? reduceAll(listed, [await list(paceQuery(pace))]) : listed;
+    const settings = roomSettings(paced.roomConfig);
+    return reduceAll(paced, [
+      { kind: "gateway", gateway: ingressAddress(paced, options.gatewayUrl, settings?.gatewayUrl) },
+      { kind: "host", host: hostFor(paced, options.host) },
+    ]);
   } finally {
     // The first failure decides; the requests still running are of no use any more.
     cancel.abort();

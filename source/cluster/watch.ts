@@ -3,7 +3,14 @@ import type { IstioInfo, SnapshotEvent, WatchedResource } from "../model/snapsho
 import { ApiError, type Cluster } from "./connect.ts";
 import { type ClusterError, httpStatus } from "./errors.ts";
 import { detectIstio } from "./istio.ts";
-import { coreQueries, ISTIO_RESOURCES, istioQueries, listQuery, type ResourceQuery } from "./resources.ts";
+import {
+  coreQueries,
+  ISTIO_RESOURCES,
+  istioQueries,
+  listQuery,
+  type ResourceQuery,
+  roomQueries,
+} from "./resources.ts";
 
 export interface WatchOptions {
   /** Istio as already detected; detected here when absent. */
@@ -39,6 +46,67 @@ export function watchNamespace(
   onEvents: (events: SnapshotEvent[]) => void,
   options: WatchOptions = {},
 ): NamespaceWatch {
+  return watchAfterIstio(cluster, onEvents, options, (istio) => [
+    ...coreQueries(namespace),
+    ...(istio.networkingVersion ? istioQueries(namespace, istio.networkingVersion) : []),
+  ]);
+}
+
+export interface RoomWatchOptions extends WatchOptions {
+  /** Label selector of the room's namespaces; all namespaces when absent (a prefix picks them). */
+  namespaceSelector?: string;
+  /** The room's pace ConfigMap, watched by name. */
+  pace?: { namespace: string; name: string };
+}
+
+/**
+ * Live view of a workshop room: one informer per kind for the whole cluster, whatever the number
+ * of attendee namespaces (model/roomFold.ts splits the events by namespace).
+ */
+export function watchRoom(
+  cluster: Cluster,
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: RoomWatchOptions = {},
+): NamespaceWatch {
+  return watchAfterIstio(cluster, onEvents, options, (istio) =>
+    roomQueries(istio.networkingVersion, options.namespaceSelector, options.pace),
+  );
+}
+
+/** Informers for the given queries as they are (no Istio detection): `ready` as for a namespace. */
+export function watchQueries(
+  cluster: Cluster,
+  queries: ResourceQuery[],
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: Omit<WatchOptions, "istio"> = {},
+): NamespaceWatch {
+  return watchWith(cluster, onEvents, options, async () => queries);
+}
+
+/** Detects Istio (unless given), tells onEvents, then watches what `plan` asks for it. */
+function watchAfterIstio(
+  cluster: Cluster,
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: WatchOptions,
+  plan: (istio: IstioInfo) => ResourceQuery[],
+): NamespaceWatch {
+  return watchWith(cluster, onEvents, options, async (halt, emit) => {
+    const istio = options.istio ?? (await detectIstio(cluster, halt));
+    if (halt.aborted) return [];
+    emit({ kind: "istio", istio });
+    // Without Istio its kinds are known to be empty, at once.
+    if (!istio.networkingVersion)
+      for (const resource of ISTIO_RESOURCES) emit({ kind: "synced", resource, objects: [] });
+    return plan(istio);
+  });
+}
+
+function watchWith(
+  cluster: Cluster,
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: Omit<WatchOptions, "istio">,
+  plan: (halt: AbortSignal, emit: (event: SnapshotEvent) => void) => Promise<ResourceQuery[]>,
+): NamespaceWatch {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const halt = new AbortController();
   const watchers: ResourceWatcher[] = [];
@@ -66,12 +134,8 @@ export function watchNamespace(
   };
 
   const ready = (async () => {
-    const istio = options.istio ?? (await detectIstio(cluster, halt.signal).catch(rethrowUnlessStopped));
-    if (!istio || halt.signal.aborted) return;
-    emit({ kind: "istio", istio });
-    const queries = [...coreQueries(namespace)];
-    if (istio.networkingVersion) queries.push(...istioQueries(namespace, istio.networkingVersion));
-    else for (const resource of ISTIO_RESOURCES) emit({ kind: "synced", resource, objects: [] });
+    const queries = await plan(halt.signal, emit).catch(rethrowUnlessStopped);
+    if (!queries || halt.signal.aborted) return;
     for (const query of queries)
       watchers.push(
         startWatcher(cluster, query, { emit, halt: halt.signal, backoff, onError: options.onError }),

@@ -1,4 +1,5 @@
 import { podRows } from "../model/podRows.ts";
+import { roomPace, roomSettings } from "../model/room.ts";
 import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
 import { summarizeSamples } from "../traffic/statistics.ts";
 import type { StageResult } from "../tutorial/lessons.ts";
@@ -12,8 +13,11 @@ export interface StatusReport {
   istio: { installed: boolean; version: string | null };
   stages: { id: string; title: string; state: StageState; detail: string }[];
   pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
-  gateway: { url: string; source: GatewaySource } | null;
+  /** `host` only when requests carry one of their own (a workshop room, --host). */
+  gateway: { url: string; source: GatewaySource; host?: string } | null;
   samples: SampleSummary | null;
+  /** Only in a workshop room: its name and where its facilitator says it should be. */
+  room?: { name: string | null; pace: string | null };
 }
 
 /** Pure: what `status` reports for one snapshot and its stage checks. */
@@ -37,8 +41,17 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
       age: row.age,
       sidecar: row.sidecar,
     })),
-    gateway: snapshot.gateway ? { url: snapshot.gateway.url, source: snapshot.gateway.source } : null,
+    gateway: snapshot.gateway
+      ? {
+          url: snapshot.gateway.url,
+          source: snapshot.gateway.source,
+          ...(snapshot.host ? { host: snapshot.host } : {}),
+        }
+      : null,
     samples: sampled ? summarizeSamples(snapshot.samples) : null,
+    ...(snapshot.roomConfig
+      ? { room: { name: roomSettings(snapshot.roomConfig)?.room ?? null, pace: roomPace(snapshot) } }
+      : {}),
   };
 }
 

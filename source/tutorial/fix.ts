@@ -11,8 +11,11 @@ export type FixStep =
   | { do: "restart"; namespace: string; deployments: string[]; by?: StageId }
   /** `kubectl delete pod ...` so their controller (or nobody) creates them again. */
   | { do: "delete-pods"; namespace: string; pods: string[] }
-  /** `kubectl apply -f FILE`: `file` as the user knows it (an Istio release path or ours). */
-  | { do: "apply"; namespace: string; file: string; by?: StageId }
+  /**
+   * `kubectl apply -f FILE`: `file` as the user knows it (an Istio release path or ours); with
+   * `host`, its "*" hosts are bound to that one first (a workshop attendee's own host).
+   */
+  | { do: "apply"; namespace: string; file: string; host?: string; by?: StageId }
   /** A command to run, to look closer or change something by hand. */
   | { do: "run"; command: string }
   /** Something only someone else (the cluster admin) can do. */
@@ -43,7 +46,9 @@ export function stepCommand(step: FixStep): string {
     case "delete-pods":
       return `kubectl -n ${step.namespace} delete pod ${step.pods.join(" ")}`;
     case "apply":
-      return `kubectl -n ${step.namespace} apply -f ${step.file}`;
+      return step.host
+        ? `sed 's/"\\*"/"${step.host}"/' ${step.file} | kubectl -n ${step.namespace} apply -f -`
+        : `kubectl -n ${step.namespace} apply -f ${step.file}`;
     case "run":
     case "ask":
       return step.command;

@@ -1,3 +1,4 @@
+import type { KubeObject } from "../model/kube.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import type { Fix } from "./fix.ts";
 
@@ -22,8 +23,12 @@ export type InjectMethod = "label" | "istioctl" | "ambient";
  * to the API server themselves.
  */
 export interface ClusterActions {
-  /** Server-side apply (field manager kubectl-bookinfo, force) of one of our manifests. */
-  applyManifest(file: string): Promise<string[]>;
+  /**
+   * Server-side apply (field manager kubectl-bookinfo, force) of one of our manifests, each
+   * object passed through `edit` first when given (a pure change the stage decides, such as
+   * binding the Gateway to a workshop attendee's host).
+   */
+  applyManifest(file: string, edit?: ManifestEdit): Promise<string[]>;
   /** Set namespace labels (null removes one); creates the namespace when missing. */
   labelNamespace(labels: Record<string, string | null>): Promise<string[]>;
   /** `kubectl rollout restart` for these deployments. */
@@ -31,6 +36,9 @@ export interface ClusterActions {
   /** Runs `istioctl kube-inject` on a manifest and applies the result (never through a shell). */
   applyWithIstioctl(file: string): Promise<string[]>;
 }
+
+/** A change to one object of a manifest before it is applied; returns the object to send. */
+export type ManifestEdit = (object: KubeObject) => KubeObject;
 
 export interface StageContext {
   actions: ClusterActions;

@@ -28,6 +28,7 @@ const ALL: WatchedResource[] = [
   "destinationrules",
   "ingressPods",
   "ingressService",
+  "roomConfig",
 ];
 
 let sandbox: TestSandbox;
@@ -429,7 +430,7 @@ test("watch: a silent watch is dropped and resumed from its last bookmark; one t
   });
   try {
     await watch.ready;
-    await eventually(() => fake.watches.length === 6);
+    await eventually(() => fake.watches.length === 7);
     const [first] = fake.pods();
     t.mock.timers.tick(200_000);
     first!.body.write(`${JSON.stringify({ type: "ADDED", object: pod("a", "41") })}\n`);
@@ -438,9 +439,9 @@ test("watch: a silent watch is dropped and resumed from its last bookmark; one t
     );
     await eventually(() => added(events, "pods").includes("a"));
 
-    // Past the longest watch timeout plus margin (300 + 30 s) for the five silent watches.
+    // Past the longest watch timeout plus margin (300 + 30 s) for the six silent watches.
     t.mock.timers.tick(140_000);
-    await eventually(() => fake.watches.length === 11);
+    await eventually(() => fake.watches.length === 13);
     assert.equal(fake.pods().length, 1, "the pods watch spoke at 200 s and is still open");
     assert.equal(first!.body.destroyed, false);
 
@@ -448,7 +449,7 @@ test("watch: a silent watch is dropped and resumed from its last bookmark; one t
     await eventually(() => fake.pods().length === 2);
     assert.equal(first!.body.destroyed, true);
     assert.equal(fake.pods()[1]!.query?.resourceVersion, "42");
-    assert.equal(fake.lists.length, 6, "no relist");
+    assert.equal(fake.lists.length, 7, "no relist");
     assert.deepEqual(errors, []);
   } finally {
     await watch.stop();
