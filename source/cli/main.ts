@@ -5,6 +5,7 @@ import { addTargetFlags, outputOption, parseCount, stageOption, type TargetFlags
 import { parseSpeed } from "./sandboxCommand.ts";
 import type { TourFlags } from "./tourCommand.ts";
 import { VERSION } from "./version.ts";
+import { addWorkshopCommand } from "./workshopCli.ts";
 
 /** At most what one sampler sends without piling up requests on a slow gateway. */
 function parseRate(text: string): number {
@@ -102,6 +103,8 @@ function program(): Command {
     const { runReset } = await import("./resetCommand.ts");
     process.exitCode = await runReset(flags);
   });
+
+  addWorkshopCommand(root);
 
   root
     .command("sandbox")

@@ -73,7 +73,8 @@ export function roomPace(snapshot: Pick<Snapshot, "roomConfig" | "roomPace">): s
 
 /**
  * When anything in the namespace last changed, as far as the objects tell: creation, the latest
- * write of any field manager, a deletion begun, a pod condition turning. Null for an empty one.
+ * write of any field manager, a deletion begun, a pod condition turning; for a namespace with
+ * nothing in it yet, when it (or the room's settings in it) was made. Null when nothing is known.
  */
 export function lastChangeAt(snapshot: Snapshot): number | null {
   let latest = Number.NEGATIVE_INFINITY;
@@ -97,5 +98,7 @@ export function lastChangeAt(snapshot: Snapshot): number | null {
   }
   for (const pod of snapshot.pods)
     for (const condition of pod.status?.conditions ?? []) consider(condition.lastTransitionTime);
+  consider(snapshot.namespaceObject?.metadata.creationTimestamp);
+  consider(snapshot.roomConfig?.metadata.creationTimestamp);
   return Number.isFinite(latest) ? latest : null;
 }

@@ -122,6 +122,18 @@ export class RoomFold {
     return changed;
   }
 
+  /** Folds events into one attendee's snapshot only (their samples, their address); true if it changed. */
+  applyTo(namespace: string, events: readonly SnapshotEvent[]): boolean {
+    const before = this.#attendees.get(namespace);
+    if (!before) return false;
+    const after = reduceAll(before, events);
+    if (after === before) return false;
+    const next = new Map(this.#attendees);
+    next.set(namespace, after);
+    this.#attendees = next;
+    return true;
+  }
+
   /** Keeps the lists, so an attendee namespace that turns up later starts from what is known. */
   #remember(event: SnapshotEvent): void {
     if (event.kind === "istio") this.#istio = event.istio;

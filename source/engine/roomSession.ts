@@ -1,0 +1,366 @@
+// The facilitator's room, live: one cluster-wide watch per kind, folded per attendee namespace by
+// the tour's own reducer, and each attendee's product page sampled with their Host at one low
+// rate shared by the room. It remembers since when each attendee has been on their stage; the
+// stages themselves are always read from the cluster, as everywhere else.
+
+import { type Cluster, connect } from "../cluster/connect.ts";
+import type { ClusterError } from "../cluster/errors.ts";
+import { ingressAddress } from "../cluster/ingress.ts";
+import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
+import { loadRoomEvents } from "../cluster/snapshot.ts";
+import { type NamespaceWatch, watchRoom } from "../cluster/watch.ts";
+import type { KubeObject } from "../model/kube.ts";
+import { FACILITATOR_NAMESPACE, hostFor, lastChangeAt, paceConfigName, roomSettings } from "../model/room.ts";
+import { byPrefix, type NamespaceFilter, RoomFold } from "../model/roomFold.ts";
+import type { Sample, Snapshot, SnapshotEvent } from "../model/snapshot.ts";
+import { type RoomReport, type RoomRow, roomRow } from "../print/roomRows.ts";
+import { type PageTarget, RoomSampler, sampleEach } from "../traffic/roomSampler.ts";
+import { nextPendingStage } from "../tutorial/lessons.ts";
+
+export interface RoomOptions extends TargetOptions {
+  /** The room's name: its namespaces start with it, and its pace is kept under it. */
+  room: string;
+  /** A label selector that picks the namespaces instead of the name prefix. */
+  selector?: string;
+  /** `--gateway-url`: every attendee's address (else each one's room setting, else detection). */
+  gatewayUrl?: string;
+  /** Each attendee's page is sampled once in this long. */
+  sampleEveryMs: number;
+  onWatchError?: (error: ClusterError) => void;
+}
+
+/** Pages taken at once after an attendee's routing changes, as the tour's evidence does. */
+const EVIDENCE = 10;
+/** Requests in flight while the first page of every attendee is fetched. */
+const FIRST_PASS_CONCURRENCY = 8;
+
+interface Progress {
+  current: string | null;
+  since: number | null;
+  lastChange: number | null;
+  /** resourceVersions of the attendee's objects: a relist that changes nothing keeps them. */
+  versions: string;
+  routing: string;
+  routingSince: number;
+}
+
+export class RoomSession {
+  readonly cluster: Cluster;
+  readonly #options: RoomOptions;
+  readonly #fold: RoomFold;
+  readonly #progress = new Map<string, Progress>();
+  readonly #listeners = new Set<() => void>();
+  readonly #sampler: RoomSampler;
+  readonly #bursting = new Set<string>();
+  #watch?: NamespaceWatch;
+  #rows = new Map<string, { snapshot: Snapshot; progress: Progress; row: RoomRow }>();
+  #notify: NodeJS.Immediate | undefined;
+  #stopped = false;
+  /** Until every first list is in, attendees are not judged: half a room is not where it stands. */
+  #synced = false;
+
+  private constructor(cluster: Cluster, options: RoomOptions) {
+    this.cluster = cluster;
+    this.#options = options;
+    this.#fold = new RoomFold(cluster.target, selectionOf(options));
+    this.#sampler = new RoomSampler({ everyMs: options.sampleEveryMs });
+    this.#sampler.onSample((namespace, sample) => {
+      if (this.#fold.applyTo(namespace, [{ kind: "sample", sample }])) this.#track([namespace], Date.now());
+    });
+  }
+
+  static async open(options: RoomOptions): Promise<RoomSession> {
+    const cluster = connect(resolveTarget(options), process.env, { pluginsMayPrompt: false });
+    try {
+      await cluster.probe();
+    } catch (error) {
+      await cluster.close();
+      throw error;
+    }
+    return new RoomSession(cluster, options);
+  }
+
+  /** Starts the watches and the sampler; resolves once the first lists are in. */
+  async start(): Promise<void> {
+    this.#watch = watchRoom(this.cluster, (events) => this.#apply(events), {
+      namespaceSelector: this.#options.selector,
+      pace: { namespace: FACILITATOR_NAMESPACE, name: paceConfigName(this.#options.room) },
+      onError: (_resource, error) => this.#options.onWatchError?.(error),
+    });
+    await this.#watch.ready;
+    // One page of everyone first, so the first frame already shows who got through the stages
+    // that traffic judges; the steady rate takes over from there.
+    const targets = this.#initialTargets();
+    const first = await sampleEach(targets, 1, { concurrency: FIRST_PASS_CONCURRENCY });
+    for (const [namespace, samples] of first)
+      this.#fold.applyTo(
+        namespace,
+        samples.map((sample): SnapshotEvent => ({ kind: "sample", sample })),
+      );
+    this.#synced = true;
+    this.#track(this.#fold.snapshots().keys(), Date.now());
+    this.#sampler.setTargets(this.#targets());
+    this.#sampler.start();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The room now: one row per attendee (unsorted), `forSeconds` as of `now`. */
+  report(now = Date.now()): RoomReport {
+    const rows: RoomRow[] = [];
+    const rowsNow = new Map<string, { snapshot: Snapshot; progress: Progress; row: RoomRow }>();
+    for (const [namespace, snapshot] of this.#fold.snapshots()) {
+      const progress = this.#progress.get(namespace);
+      if (!progress) continue;
+      // Rows are worked out again only for attendees whose snapshot moved; time alone moves FOR.
+      const cached = this.#rows.get(namespace);
+      const row =
+        cached && cached.snapshot === snapshot && cached.progress === progress
+          ? cached.row
+          : roomRow({
+              snapshot,
+              stageSince: progress.since,
+              lastChange: progress.lastChange,
+              samplesSince: progress.routingSince,
+              now,
+            });
+      rowsNow.set(namespace, { snapshot, progress, row });
+      rows.push({ ...row, forSeconds: row.since === null ? null : secondsSince(row.since, now) });
+    }
+    this.#rows = rowsNow;
+    return {
+      room: this.#options.room,
+      context: this.cluster.target.context,
+      server: this.cluster.target.server,
+      pace: paceStage(this.#fold.pace()),
+      attendees: rows,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#notify) clearImmediate(this.#notify);
+    await Promise.allSettled([this.#watch?.stop(), this.#sampler.stop()]);
+    await this.cluster.close();
+  }
+
+  #apply(events: SnapshotEvent[]): void {
+    if (this.#stopped) return;
+    const now = Date.now();
+    const changed = this.#fold.apply(events, now);
+    if (!this.#synced) return;
+    if (changed.size === 0 && !events.some((e) => "resource" in e && e.resource === "roomPace")) return;
+    this.#track(changed, now);
+    this.#sampler.setTargets(this.#targets());
+  }
+
+  /** Address and Host of each changed attendee, then since when they are on their stage. */
+  #track(namespaces: Iterable<string>, now: number): void {
+    const snapshots = this.#fold.snapshots();
+    for (const namespace of namespaces) {
+      let snapshot = snapshots.get(namespace);
+      if (!snapshot) {
+        this.#progress.delete(namespace);
+        continue;
+      }
+      const gateway = ingressAddress(
+        snapshot,
+        this.#options.gatewayUrl,
+        roomSettings(snapshot.roomConfig)?.gatewayUrl,
+      );
+      const host = hostFor(snapshot);
+      if (
+        gateway?.url !== snapshot.gateway?.url ||
+        gateway?.source !== snapshot.gateway?.source ||
+        host !== snapshot.host
+      ) {
+        this.#fold.applyTo(namespace, [
+          { kind: "gateway", gateway },
+          { kind: "host", host },
+        ]);
+        snapshot = this.#fold.snapshots().get(namespace) as Snapshot;
+      }
+      this.#follow(namespace, snapshot, now);
+    }
+    this.#changed();
+  }
+
+  #follow(namespace: string, snapshot: Snapshot, now: number): void {
+    const before = this.#progress.get(namespace);
+    const current = nextPendingStage(snapshot)?.id ?? null;
+    const versions = versionsOf(snapshot);
+    const routing = routingOf(snapshot);
+    if (!before) {
+      // First sight: the objects tell roughly when the attendee last did something.
+      const last = lastChangeAt(snapshot);
+      this.#progress.set(namespace, {
+        current,
+        since: last,
+        lastChange: last,
+        versions,
+        routing,
+        routingSince: 0,
+      });
+      return;
+    }
+    if (before.current === current && before.versions === versions && before.routing === routing) return;
+    const next: Progress = {
+      current,
+      since: before.current === current ? before.since : now,
+      lastChange: before.versions === versions ? before.lastChange : now,
+      versions,
+      routing,
+      routingSince: before.routing === routing ? before.routingSince : now,
+    };
+    this.#progress.set(namespace, next);
+    if (before.routing !== routing) void this.#evidence(namespace, snapshot);
+  }
+
+  /** After a routing change, a few pages at once, so the stages judged by traffic catch up. */
+  async #evidence(namespace: string, snapshot: Snapshot): Promise<void> {
+    const target = targetOf(namespace, snapshot);
+    if (!target || this.#bursting.has(namespace)) return;
+    this.#bursting.add(namespace);
+    try {
+      await this.#sampler.burst(target, EVIDENCE);
+    } finally {
+      this.#bursting.delete(namespace);
+    }
+  }
+
+  /** Before anyone is tracked: each attendee's address as their own tour would find it. */
+  #initialTargets(): PageTarget[] {
+    for (const [namespace, snapshot] of this.#fold.snapshots()) {
+      this.#fold.applyTo(namespace, [
+        {
+          kind: "gateway",
+          gateway: ingressAddress(
+            snapshot,
+            this.#options.gatewayUrl,
+            roomSettings(snapshot.roomConfig)?.gatewayUrl,
+          ),
+        },
+        { kind: "host", host: hostFor(snapshot) },
+      ]);
+    }
+    return this.#targets();
+  }
+
+  #targets(): PageTarget[] {
+    const targets: PageTarget[] = [];
+    for (const [namespace, snapshot] of this.#fold.snapshots()) {
+      const target = targetOf(namespace, snapshot);
+      if (target) targets.push(target);
+    }
+    return targets;
+  }
+
+  /** Listeners hear of a burst of changes once, in the next turn of the event loop. */
+  #changed(): void {
+    if (this.#notify || this.#stopped) return;
+    this.#notify = setImmediate(() => {
+      this.#notify = undefined;
+      for (const listener of [...this.#listeners]) listener();
+    });
+  }
+}
+
+/**
+ * The room once, for `-o json` and a plain listing: one round of cluster-wide lists, `samples`
+ * pages of each attendee whose address is known (as `status` takes), the same rows as the live
+ * view. Since when each attendee has been on their stage is what their objects tell.
+ */
+export async function loadRoom(
+  options: Omit<RoomOptions, "sampleEveryMs"> & { samples: number },
+): Promise<RoomReport> {
+  const cluster = connect(resolveTarget(options), process.env, { pluginsMayPrompt: true });
+  try {
+    const pace = { namespace: FACILITATOR_NAMESPACE, name: paceConfigName(options.room) };
+    const events = await loadRoomEvents(cluster, { namespaceSelector: options.selector, pace });
+    const fold = new RoomFold(cluster.target, selectionOf(options));
+    const now = Date.now();
+    fold.apply(events, now);
+    const targets: PageTarget[] = [];
+    for (const [namespace, snapshot] of fold.snapshots()) {
+      const gateway = ingressAddress(
+        snapshot,
+        options.gatewayUrl,
+        roomSettings(snapshot.roomConfig)?.gatewayUrl,
+      );
+      fold.applyTo(namespace, [
+        { kind: "gateway", gateway },
+        { kind: "host", host: hostFor(snapshot) },
+      ]);
+      const target = targetOf(namespace, fold.snapshots().get(namespace) as Snapshot);
+      if (target) targets.push(target);
+    }
+    const samples =
+      options.samples > 0 ? await sampleEach(targets, options.samples) : new Map<string, Sample[]>();
+    const rows: RoomRow[] = [];
+    for (const [namespace, taken] of samples)
+      fold.applyTo(
+        namespace,
+        taken.map((sample): SnapshotEvent => ({ kind: "sample", sample })),
+      );
+    const end = Date.now();
+    for (const snapshot of fold.snapshots().values()) {
+      const last = lastChangeAt(snapshot);
+      rows.push(roomRow({ snapshot, stageSince: last, lastChange: last, now: end }));
+    }
+    return {
+      room: options.room,
+      context: cluster.target.context,
+      server: cluster.target.server,
+      pace: paceStage(fold.pace()),
+      attendees: rows,
+    };
+  } finally {
+    await cluster.close();
+  }
+}
+
+function selectionOf(options: { room: string; selector?: string }): NamespaceFilter {
+  // A label selector is applied by the server: whatever the namespaces' list returns is the room.
+  return options.selector ? () => true : byPrefix(options.room);
+}
+
+function targetOf(namespace: string, snapshot: Snapshot): PageTarget | null {
+  return snapshot.gateway ? { key: namespace, url: snapshot.gateway.url, host: snapshot.host } : null;
+}
+
+function paceStage(pace: KubeObject | null): string | null {
+  const stage = ((pace?.data ?? {}) as Record<string, unknown>).stage;
+  return typeof stage === "string" && stage !== "" ? stage : null;
+}
+
+function versionsOf(snapshot: Snapshot): string {
+  const ids = (objects: readonly KubeObject[]) =>
+    objects.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).join(",");
+  return [
+    ids(snapshot.pods),
+    ids(snapshot.deployments),
+    ids(snapshot.services),
+    ids(snapshot.gateways),
+    ids(snapshot.virtualServices),
+    ids(snapshot.destinationRules),
+  ].join("|");
+}
+
+/** What decides where the attendee's requests go: their routing objects' specs, and the address. */
+function routingOf(snapshot: Snapshot): string {
+  const ids = (objects: readonly KubeObject[]) =>
+    objects.map((o) => `${o.metadata.name}@${o.metadata.generation ?? o.metadata.resourceVersion}`).join(",");
+  return [
+    snapshot.gateway?.url ?? "",
+    snapshot.host ?? "",
+    ids(snapshot.gateways),
+    ids(snapshot.virtualServices),
+    ids(snapshot.destinationRules),
+  ].join("|");
+}
+
+const secondsSince = (iso: string, now: number) => Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
