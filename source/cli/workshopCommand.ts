@@ -23,7 +23,7 @@ import {
 import { humanDuration } from "../model/age.ts";
 import { FACILITATOR_NAMESPACE, ROOM_LABEL } from "../model/room.ts";
 import { structured } from "../print/output.ts";
-import { atStage, roomText, sortRows } from "../print/roomRows.ts";
+import { atStage, RoomRows, roomText, sortRows } from "../print/roomRows.ts";
 import { formatTable } from "../print/table.ts";
 import { STAGES } from "../tutorial/lessons.ts";
 import type { StageId } from "../tutorial/stage.ts";
@@ -338,7 +338,7 @@ export async function runWorkshopWatch(
   const filter = flags.stage as StageId | "done" | undefined;
   if (!interactive) {
     const { loadRoom } = await import("../engine/roomSession.ts");
-    const report = await loadRoom({ ...options, samples: flags.samples });
+    const report = new RoomRows().report(await loadRoom({ ...options, samples: flags.samples }));
     const shown = { ...report, attendees: atStage(sortRows(report.attendees), filter) };
     process.stdout.write(flags.output === "json" ? structured(shown, "json") : roomText(shown));
     return EXIT.ok;

@@ -10,10 +10,18 @@ import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
 import { loadRoomEvents } from "../cluster/snapshot.ts";
 import { type NamespaceWatch, watchRoom } from "../cluster/watch.ts";
 import type { KubeObject } from "../model/kube.ts";
-import { FACILITATOR_NAMESPACE, hostFor, lastChangeAt, paceConfigName, roomSettings } from "../model/room.ts";
+import {
+  type AttendeeProgress,
+  FACILITATOR_NAMESPACE,
+  hostFor,
+  lastChangeAt,
+  paceConfigName,
+  paceStage,
+  type RoomState,
+  roomSettings,
+} from "../model/room.ts";
 import { byPrefix, type NamespaceFilter, RoomFold } from "../model/roomFold.ts";
-import type { Sample, Snapshot, SnapshotEvent } from "../model/snapshot.ts";
-import { type RoomReport, type RoomRow, roomRow } from "../print/roomRows.ts";
+import type { Snapshot, SnapshotEvent } from "../model/snapshot.ts";
 import { type PageTarget, RoomSampler, sampleEach } from "../traffic/roomSampler.ts";
 import { nextPendingStage } from "../tutorial/lessons.ts";
 
@@ -53,7 +61,7 @@ export class RoomSession {
   readonly #sampler: RoomSampler;
   readonly #bursting = new Set<string>();
   #watch?: NamespaceWatch;
-  #rows = new Map<string, { snapshot: Snapshot; progress: Progress; row: RoomRow }>();
+  #entries = new Map<string, { snapshot: Snapshot; progress: Progress; entry: AttendeeProgress }>();
   #notify: NodeJS.Immediate | undefined;
   #stopped = false;
   /** Until every first list is in, attendees are not judged: half a room is not where it stands. */
@@ -108,35 +116,33 @@ export class RoomSession {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The room now: one row per attendee (unsorted), `forSeconds` as of `now`. */
-  report(now = Date.now()): RoomReport {
-    const rows: RoomRow[] = [];
-    const rowsNow = new Map<string, { snapshot: Snapshot; progress: Progress; row: RoomRow }>();
+  /** The room now; an attendee's entry is the same object until their snapshot or progress moves. */
+  state(): RoomState {
+    const attendees: AttendeeProgress[] = [];
+    const entries = new Map<string, { snapshot: Snapshot; progress: Progress; entry: AttendeeProgress }>();
     for (const [namespace, snapshot] of this.#fold.snapshots()) {
       const progress = this.#progress.get(namespace);
       if (!progress) continue;
-      // Rows are worked out again only for attendees whose snapshot moved; time alone moves FOR.
-      const cached = this.#rows.get(namespace);
-      const row =
+      const cached = this.#entries.get(namespace);
+      const entry =
         cached && cached.snapshot === snapshot && cached.progress === progress
-          ? cached.row
-          : roomRow({
+          ? cached.entry
+          : {
               snapshot,
               stageSince: progress.since,
               lastChange: progress.lastChange,
               samplesSince: progress.routingSince,
-              now,
-            });
-      rowsNow.set(namespace, { snapshot, progress, row });
-      rows.push({ ...row, forSeconds: row.since === null ? null : secondsSince(row.since, now) });
+            };
+      entries.set(namespace, { snapshot, progress, entry });
+      attendees.push(entry);
     }
-    this.#rows = rowsNow;
+    this.#entries = entries;
     return {
       room: this.#options.room,
       context: this.cluster.target.context,
       server: this.cluster.target.server,
       pace: paceStage(this.#fold.pace()),
-      attendees: rows,
+      attendees,
     };
   }
 
@@ -276,14 +282,13 @@ export class RoomSession {
  */
 export async function loadRoom(
   options: Omit<RoomOptions, "sampleEveryMs"> & { samples: number },
-): Promise<RoomReport> {
+): Promise<RoomState> {
   const cluster = connect(resolveTarget(options), process.env, { pluginsMayPrompt: true });
   try {
     const pace = { namespace: FACILITATOR_NAMESPACE, name: paceConfigName(options.room) };
     const events = await loadRoomEvents(cluster, { namespaceSelector: options.selector, pace });
     const fold = new RoomFold(cluster.target, selectionOf(options));
-    const now = Date.now();
-    fold.apply(events, now);
+    fold.apply(events, Date.now());
     const targets: PageTarget[] = [];
     for (const [namespace, snapshot] of fold.snapshots()) {
       const gateway = ingressAddress(
@@ -298,25 +303,22 @@ export async function loadRoom(
       const target = targetOf(namespace, fold.snapshots().get(namespace) as Snapshot);
       if (target) targets.push(target);
     }
-    const samples =
-      options.samples > 0 ? await sampleEach(targets, options.samples) : new Map<string, Sample[]>();
-    const rows: RoomRow[] = [];
-    for (const [namespace, taken] of samples)
-      fold.applyTo(
-        namespace,
-        taken.map((sample): SnapshotEvent => ({ kind: "sample", sample })),
-      );
-    const end = Date.now();
-    for (const snapshot of fold.snapshots().values()) {
+    if (options.samples > 0)
+      for (const [namespace, taken] of await sampleEach(targets, options.samples))
+        fold.applyTo(
+          namespace,
+          taken.map((sample): SnapshotEvent => ({ kind: "sample", sample })),
+        );
+    const attendees = [...fold.snapshots().values()].map((snapshot): AttendeeProgress => {
       const last = lastChangeAt(snapshot);
-      rows.push(roomRow({ snapshot, stageSince: last, lastChange: last, now: end }));
-    }
+      return { snapshot, stageSince: last, lastChange: last, samplesSince: 0 };
+    });
     return {
       room: options.room,
       context: cluster.target.context,
       server: cluster.target.server,
       pace: paceStage(fold.pace()),
-      attendees: rows,
+      attendees,
     };
   } finally {
     await cluster.close();
@@ -330,11 +332,6 @@ function selectionOf(options: { room: string; selector?: string }): NamespaceFil
 
 function targetOf(namespace: string, snapshot: Snapshot): PageTarget | null {
   return snapshot.gateway ? { key: namespace, url: snapshot.gateway.url, host: snapshot.host } : null;
-}
-
-function paceStage(pace: KubeObject | null): string | null {
-  const stage = ((pace?.data ?? {}) as Record<string, unknown>).stage;
-  return typeof stage === "string" && stage !== "" ? stage : null;
 }
 
 function versionsOf(snapshot: Snapshot): string {
@@ -362,5 +359,3 @@ function routingOf(snapshot: Snapshot): string {
     ids(snapshot.destinationRules),
   ].join("|");
 }
-
-const secondsSince = (iso: string, now: number) => Math.max(0, Math.round((now - Date.parse(iso)) / 1000));

@@ -67,8 +67,34 @@ export function roomPace(snapshot: Pick<Snapshot, "roomConfig" | "roomPace">): s
   const pace = snapshot.roomPace;
   if (!ref || !pace) return null;
   if (pace.metadata.namespace !== ref.namespace || pace.metadata.name !== ref.name) return null;
-  const stage = ((pace.data ?? {}) as Record<string, unknown>).stage;
+  return paceStage(pace);
+}
+
+/** The stage a pace ConfigMap records. */
+export function paceStage(pace: KubeObject | null): string | null {
+  const stage = ((pace?.data ?? {}) as Record<string, unknown>).stage;
   return typeof stage === "string" && stage !== "" ? stage : null;
+}
+
+/** One attendee as the facilitator's room follows them: their snapshot and since when things moved. */
+export interface AttendeeProgress {
+  snapshot: Snapshot;
+  /** When their current stage became current; null when not known. */
+  stageSince: number | null;
+  /** When anything in their namespace last changed; null when not known. */
+  lastChange: number | null;
+  /** Pages from before this moment came through other routing: the split leaves them out. */
+  samplesSince: number;
+}
+
+/** The room at one moment, for the rows of every view of it. */
+export interface RoomState {
+  room: string;
+  context: string;
+  server: string;
+  /** Where the facilitator says the room should be. */
+  pace: string | null;
+  attendees: AttendeeProgress[];
 }
 
 /**

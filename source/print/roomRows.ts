@@ -4,8 +4,8 @@
 
 import { humanDuration } from "../model/age.ts";
 import { podRow } from "../model/podRow.ts";
-import { roomSettings } from "../model/room.ts";
-import type { Sample, Snapshot } from "../model/snapshot.ts";
+import { type AttendeeProgress, type RoomState, roomSettings } from "../model/room.ts";
+import type { Sample } from "../model/snapshot.ts";
 import { stageChecks } from "../tutorial/lessons.ts";
 import type { StageId, StageState } from "../tutorial/stage.ts";
 import { latestFinding, type RoomFinding } from "./roomFinding.ts";
@@ -40,12 +40,7 @@ export interface RoomReport {
   attendees: RoomRow[];
 }
 
-export interface RowInput {
-  snapshot: Snapshot;
-  /** When the current stage became current; null when not known. */
-  stageSince: number | null;
-  lastChange: number | null;
-  /** Pages before this moment came through other routing and are not counted in the split. */
+export interface RowInput extends Omit<AttendeeProgress, "samplesSince"> {
   samplesSince?: number;
   now: number;
 }
@@ -87,6 +82,28 @@ function split(samples: readonly Sample[]): RoomRow["reviews"] {
     Math.round((pages.filter((s) => s.version === version).length / pages.length) * 100);
   return { pages: pages.length, v1: percent("v1"), v2: percent("v2"), v3: percent("v3") };
 }
+
+/**
+ * The rows of a room, worked out again only for attendees whose snapshot or progress moved (a
+ * cache by their identity); the time on a stage is brought up to `now` every time.
+ */
+export class RoomRows {
+  #cache = new WeakMap<AttendeeProgress, RoomRow>();
+
+  report(state: RoomState, now = Date.now()): RoomReport {
+    const attendees = state.attendees.map((progress) => {
+      let row = this.#cache.get(progress);
+      if (!row) {
+        row = roomRow({ ...progress, now });
+        this.#cache.set(progress, row);
+      }
+      return row.since === null ? row : { ...row, forSeconds: secondsSince(row.since, now) };
+    });
+    return { room: state.room, context: state.context, server: state.server, pace: state.pace, attendees };
+  }
+}
+
+const secondsSince = (iso: string, now: number) => Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
 
 /**
  * Whoever has been on their stage longest first (they are the ones to help), then those whose

@@ -1,9 +1,10 @@
 // The facilitator's live room: rows from the room session, redrawn when the room changes (at most
 // once per 50 ms) and every 2 s for the time on each stage; keys scroll, filter and quit.
 
-import { useInput, useStdout } from "ink";
+import { type Key, useInput, useStdout } from "ink";
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { RoomReport } from "../print/roomRows.ts";
+import type { RoomState } from "../model/room.ts";
+import { type RoomReport, RoomRows } from "../print/roomRows.ts";
 import { STAGE_IDS } from "../tutorial/lessons.ts";
 import { Lines } from "./components/LineView.tsx";
 import { ThemeContext } from "./context.ts";
@@ -12,7 +13,7 @@ import { roomView, type StageFilter } from "./view/room.ts";
 
 /** What the screen needs from a room session (RoomSession has it; tests pass a scripted one). */
 export interface RoomPort {
-  report(now?: number): RoomReport;
+  state(): RoomState;
   subscribe(listener: () => void): () => void;
 }
 
@@ -54,7 +55,7 @@ export function RoomApp(props: RoomAppProps) {
   const latest = useRef(view);
   latest.current = view;
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: Key) => {
     const { visibleRows, totalRows } = latest.current;
     const last = Math.max(0, totalRows - visibleRows);
     const scroll = (by: number) => setOffset((o) => Math.max(0, Math.min(last, o + by)));
@@ -68,6 +69,11 @@ export function RoomApp(props: RoomAppProps) {
       setOffset(0);
       setFilter((f) => FILTERS[(FILTERS.indexOf(f) + 1) % FILTERS.length]);
     }
+  };
+
+  useInput((input, key) => {
+    // Keys typed faster than a read arrive as one string ("ff"): each is a key.
+    for (const char of !key.ctrl && !key.meta && input.length > 1 ? [...input] : [input]) onKey(char, key);
   });
 
   return (
@@ -79,7 +85,8 @@ export function RoomApp(props: RoomAppProps) {
 
 /** The room's report, at most once per interval for changes, and on a clock for the times. */
 function useRoomReport(room: RoomPort | null, intervalMs: number, clockMs: number): RoomReport | null {
-  const [report, setReport] = useState<RoomReport | null>(() => room?.report() ?? null);
+  const [rows] = useState(() => new RoomRows());
+  const [report, setReport] = useState<RoomReport | null>(() => (room ? rows.report(room.state()) : null));
   useEffect(() => {
     if (!room) return;
     let timer: NodeJS.Timeout | undefined;
@@ -87,7 +94,7 @@ function useRoomReport(room: RoomPort | null, intervalMs: number, clockMs: numbe
     const flush = () => {
       timer = undefined;
       last = Date.now();
-      setReport(room.report());
+      setReport(rows.report(room.state()));
     };
     // The first change after a quiet spell shows at once; a burst of them becomes one frame.
     const offer = () => {
@@ -105,7 +112,7 @@ function useRoomReport(room: RoomPort | null, intervalMs: number, clockMs: numbe
       clearTimeout(timer);
       clearInterval(clock);
     };
-  }, [room, intervalMs, clockMs]);
+  }, [room, rows, intervalMs, clockMs]);
   return report;
 }
 

@@ -110,10 +110,9 @@ function heading(input: RoomViewInput, count: number, width: number): Line[] {
   const first: Line = [
     seg("kubectl bookinfo workshop", "strong"),
     seg(`  room ${report.room}`),
-    seg(` ${d} `, "dim"),
-    seg(`${total} attendee${total === 1 ? "" : "s"}`),
+    seg(`, ${total} attendee${total === 1 ? "" : "s"}`, "dim"),
   ];
-  if (report.pace) first.push(seg(` ${d} the room is at: `, "dim"), seg(report.pace, "accent"));
+  if (report.pace) first.push(seg("  the room is at: ", "dim"), seg(report.pace, "accent"));
   first.push(seg(`  context ${report.context}`, "dim"));
   const every = humanDuration(input.sampleEveryMs);
   const second: Line = [
