@@ -143,7 +143,7 @@ async function startSandboxFile(speed: number): Promise<{ kubeconfig: string; st
  * young generation keeps its first size; that costs more frequent (small) scavenges, which at
  * 4 samples a second is noise. V8 reads this flag whenever it would grow the space.
  */
-function keepYoungGenerationSmall(): void {
+export function keepYoungGenerationSmall(): void {
   setFlagsFromString("--semi-space-growth-factor=1");
 }
 

@@ -29,6 +29,7 @@ import { STAGES } from "../tutorial/lessons.ts";
 import type { StageId } from "../tutorial/stage.ts";
 import { EXIT, UserError } from "./errors.ts";
 import { privateDirectory, removeFile, writePrivateFile } from "./privateFile.ts";
+import { keepYoungGenerationSmall } from "./tourCommand.ts";
 import type { PaceFlags, SetupFlags, TeardownFlags, WatchFlags } from "./workshopCli.ts";
 
 const RBAC = "rbac.authorization.k8s.io";
@@ -343,6 +344,8 @@ export async function runWorkshopWatch(
     process.stdout.write(flags.output === "json" ? structured(shown, "json") : roomText(shown));
     return EXIT.ok;
   }
+  // Open for hours doing little, as the tour is: the same reason to keep V8's young generation small.
+  keepYoungGenerationSmall();
   const { runInteractiveRoom } = await import("../ui/runRoom.tsx");
   return runInteractiveRoom({
     bootText: `reading room ${flags.prefix} on ${flags.context ?? "the current context"}`,

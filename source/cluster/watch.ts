@@ -19,6 +19,8 @@ export interface WatchOptions {
   onError?: (resource: WatchedResource, error: ClusterError) => void;
   /** Restart backoff after a failed list or watch; tests shorten it. */
   backoff?: { initialMs: number; maxMs: number };
+  /** How long a resource this user may not read waits before it is asked for again. */
+  forbiddenRetryMs?: number;
 }
 
 export interface NamespaceWatch {
@@ -34,6 +36,7 @@ export interface NamespaceWatch {
 }
 
 const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
+const FORBIDDEN_RETRY_MS = 300_000;
 
 /**
  * Live view of the tour's namespace through one small informer per watched resource, each
@@ -138,7 +141,13 @@ function watchWith(
     if (!queries || halt.signal.aborted) return;
     for (const query of queries)
       watchers.push(
-        startWatcher(cluster, query, { emit, halt: halt.signal, backoff, onError: options.onError }),
+        startWatcher(cluster, query, {
+          emit,
+          halt: halt.signal,
+          backoff,
+          forbiddenRetryMs: options.forbiddenRetryMs ?? FORBIDDEN_RETRY_MS,
+          onError: options.onError,
+        }),
       );
     await Promise.race([Promise.all(watchers.map((w) => w.firstSync)), stopped]);
     // The last `synced` is still queued; let its batch reach onEvents before ready resolves.
@@ -170,6 +179,7 @@ interface ResourceWatcher {
 
 interface WatcherContext {
   emit: (event: SnapshotEvent) => void;
+  forbiddenRetryMs: number;
   halt: AbortSignal;
   backoff: { initialMs: number; maxMs: number };
   onError?: (resource: WatchedResource, error: ClusterError) => void;
@@ -284,7 +294,8 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
       resource: query.plural,
       namespace: query.namespace,
     });
-    if (httpStatus(error) === 403 && !query.essential)
+    const forbidden = httpStatus(error) === 403 && !query.essential;
+    if (forbidden)
       // Not a passing trouble but this user's rights: the snapshot says so, and the stage checks
       // explain what it means; the watch keeps trying in case the rights change.
       emit({ kind: "unreadable", resource, reason: explained.message });
@@ -293,7 +304,9 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
     relist = true;
     const delay = Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);
     failures++;
-    return sleep(delay, halt);
+    // Rights change rarely, and a room of attendees whose rights end at their namespace would
+    // otherwise ask for what they may not read twice a minute each, for as long as they tour.
+    return sleep(forbidden ? Math.max(delay, context.forbiddenRetryMs) : delay, halt);
   };
 
   const running = (async () => {

@@ -57,12 +57,13 @@ export class RoomSession {
   readonly #options: RoomOptions;
   readonly #fold: RoomFold;
   readonly #progress = new Map<string, Progress>();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(cluster: boolean) => void>();
   readonly #sampler: RoomSampler;
   readonly #bursting = new Set<string>();
   #watch?: NamespaceWatch;
   #entries = new Map<string, { snapshot: Snapshot; progress: Progress; entry: AttendeeProgress }>();
   #notify: NodeJS.Immediate | undefined;
+  #clusterChanged = false;
   #stopped = false;
   /** Until every first list is in, attendees are not judged: half a room is not where it stands. */
   #synced = false;
@@ -73,7 +74,8 @@ export class RoomSession {
     this.#fold = new RoomFold(cluster.target, selectionOf(options));
     this.#sampler = new RoomSampler({ everyMs: options.sampleEveryMs });
     this.#sampler.onSample((namespace, sample) => {
-      if (this.#fold.applyTo(namespace, [{ kind: "sample", sample }])) this.#track([namespace], Date.now());
+      if (this.#fold.applyTo(namespace, [{ kind: "sample", sample }]))
+        this.#track([namespace], Date.now(), true);
     });
   }
 
@@ -111,7 +113,11 @@ export class RoomSession {
     this.#sampler.start();
   }
 
-  subscribe(listener: () => void): () => void {
+  /**
+   * `listener(cluster)` after each burst of changes: `cluster` when an attendee's objects, stage or
+   * address moved, false when only samples came in (a screen may wait a little for those).
+   */
+  subscribe(listener: (cluster: boolean) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -164,8 +170,12 @@ export class RoomSession {
     this.#sampler.setTargets(this.#targets());
   }
 
-  /** Address and Host of each changed attendee, then since when they are on their stage. */
-  #track(namespaces: Iterable<string>, now: number): void {
+  /**
+   * Address and Host of each changed attendee, then since when they are on their stage. `samples`:
+   * only samples came in, so what changed for the screen is at most a stage judged by traffic.
+   */
+  #track(namespaces: Iterable<string>, now: number, samples = false): void {
+    let moved = !samples;
     const snapshots = this.#fold.snapshots();
     for (const namespace of namespaces) {
       let snapshot = snapshots.get(namespace);
@@ -190,12 +200,13 @@ export class RoomSession {
         ]);
         snapshot = this.#fold.snapshots().get(namespace) as Snapshot;
       }
-      this.#follow(namespace, snapshot, now);
+      if (this.#follow(namespace, snapshot, now)) moved = true;
     }
-    this.#changed();
+    this.#changed(moved);
   }
 
-  #follow(namespace: string, snapshot: Snapshot, now: number): void {
+  /** Updates the attendee's progress; true when their stage or objects moved. */
+  #follow(namespace: string, snapshot: Snapshot, now: number): boolean {
     const before = this.#progress.get(namespace);
     const current = nextPendingStage(snapshot)?.id ?? null;
     const versions = versionsOf(snapshot);
@@ -211,9 +222,10 @@ export class RoomSession {
         routing,
         routingSince: 0,
       });
-      return;
+      return true;
     }
-    if (before.current === current && before.versions === versions && before.routing === routing) return;
+    if (before.current === current && before.versions === versions && before.routing === routing)
+      return false;
     const next: Progress = {
       current,
       since: before.current === current ? before.since : now,
@@ -224,6 +236,7 @@ export class RoomSession {
     };
     this.#progress.set(namespace, next);
     if (before.routing !== routing) void this.#evidence(namespace, snapshot);
+    return true;
   }
 
   /** After a routing change, a few pages at once, so the stages judged by traffic catch up. */
@@ -266,11 +279,14 @@ export class RoomSession {
   }
 
   /** Listeners hear of a burst of changes once, in the next turn of the event loop. */
-  #changed(): void {
+  #changed(cluster: boolean): void {
+    this.#clusterChanged ||= cluster;
     if (this.#notify || this.#stopped) return;
     this.#notify = setImmediate(() => {
       this.#notify = undefined;
-      for (const listener of [...this.#listeners]) listener();
+      const urgent = this.#clusterChanged;
+      this.#clusterChanged = false;
+      for (const listener of [...this.#listeners]) listener(urgent);
     });
   }
 }

@@ -14,7 +14,8 @@ import { roomView, type StageFilter } from "./view/room.ts";
 /** What the screen needs from a room session (RoomSession has it; tests pass a scripted one). */
 export interface RoomPort {
   state(): RoomState;
-  subscribe(listener: () => void): () => void;
+  /** `cluster`: something but samples changed, worth a frame at once. */
+  subscribe(listener: (cluster: boolean) => void): () => void;
 }
 
 export interface RoomAppProps {
@@ -26,8 +27,9 @@ export interface RoomAppProps {
   sampleEveryMs: number;
   onExit: (code: number) => void;
   size?: { columns: number; rows: number };
-  /** Least time between two frames of changes, and the clock of the time column. */
+  /** Least time between two frames of changes, between frames of samples alone, and the clock of the time column. */
   intervalMs?: number;
+  samplesIntervalMs?: number;
   clockMs?: number;
 }
 
@@ -35,7 +37,12 @@ const FILTERS: StageFilter[] = [undefined, ...STAGE_IDS, "done"];
 
 export function RoomApp(props: RoomAppProps) {
   const { room, theme, onExit } = props;
-  const report = useRoomReport(room, props.intervalMs ?? 50, props.clockMs ?? 2_000);
+  const report = useRoomReport(
+    room,
+    props.intervalMs ?? 50,
+    props.samplesIntervalMs ?? 2_000,
+    props.clockMs ?? 2_000,
+  );
   const size = useTerminalSize(props.size);
   const [filter, setFilter] = useState<StageFilter>(props.filter);
   const [offset, setOffset] = useState(0);
@@ -83,36 +90,49 @@ export function RoomApp(props: RoomAppProps) {
   );
 }
 
-/** The room's report, at most once per interval for changes, and on a clock for the times. */
-function useRoomReport(room: RoomPort | null, intervalMs: number, clockMs: number): RoomReport | null {
+/**
+ * The room's report: a change to the cluster at most once per `intervalMs` (the first after a
+ * quiet spell at once), samples alone and the clock of the time column at most once per
+ * `samplesIntervalMs`, as the tour's feed does: drawing is most of what an open room costs.
+ */
+function useRoomReport(
+  room: RoomPort | null,
+  intervalMs: number,
+  samplesIntervalMs: number,
+  clockMs: number,
+): RoomReport | null {
   const [rows] = useState(() => new RoomRows());
   const [report, setReport] = useState<RoomReport | null>(() => (room ? rows.report(room.state()) : null));
   useEffect(() => {
     if (!room) return;
     let timer: NodeJS.Timeout | undefined;
+    let timerUrgent = false;
     let last = Number.NEGATIVE_INFINITY;
     const flush = () => {
       timer = undefined;
+      timerUrgent = false;
       last = Date.now();
       setReport(rows.report(room.state()));
     };
-    // The first change after a quiet spell shows at once; a burst of them becomes one frame.
-    const offer = () => {
-      if (timer) return;
-      const wait = last + intervalMs - Date.now();
+    const offer = (urgent: boolean) => {
+      // A cluster change arriving while only samples wait moves the frame earlier.
+      if (timer && (timerUrgent || !urgent)) return;
+      clearTimeout(timer);
+      timerUrgent = urgent;
+      const wait = last + (urgent ? intervalMs : samplesIntervalMs) - Date.now();
       if (wait <= 0) flush();
       else timer = setTimeout(flush, wait);
     };
     flush();
     const unsubscribe = room.subscribe(offer);
-    const clock = setInterval(offer, clockMs);
+    const clock = setInterval(() => offer(false), clockMs);
     clock.unref();
     return () => {
       unsubscribe();
       clearTimeout(timer);
       clearInterval(clock);
     };
-  }, [room, rows, intervalMs, clockMs]);
+  }, [room, rows, intervalMs, samplesIntervalMs, clockMs]);
   return report;
 }
 

@@ -492,3 +492,43 @@ test("watch: an ERROR event other than 410 is reported, then the resource is lis
     await watch.stop();
   }
 });
+
+test("watch: what this user may not read is asked for again after minutes, not twice a minute", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const lists: string[] = [];
+  const cluster = {
+    target: { context: "attendee" },
+    async request(_method: HttpMethod, path: string) {
+      lists.push(path);
+      if (path === "/api/v1/namespaces")
+        throw Object.assign(new Error("HTTP 403"), { code: 403, body: { reason: "Forbidden" } });
+      return { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "10" }, items: [] };
+    },
+    async stream(_path: string, options: StreamOptions = {}) {
+      const body = new PassThrough();
+      options.signal?.addEventListener("abort", () => body.destroy(), { once: true });
+      return body;
+    },
+    explain: (error: unknown, what: { verb: string; resource: string; namespace?: string }) =>
+      explain(error, { ...what, context: "attendee" }),
+    async close() {},
+  } as unknown as Cluster;
+  const events: SnapshotEvent[] = [];
+  const watch = watchNamespace(cluster, "attendee-1", (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+  });
+  const namespaceLists = () => lists.filter((p) => p === "/api/v1/namespaces").length;
+  try {
+    await watch.ready;
+    assert.ok(events.some((e) => e.kind === "unreadable" && e.resource === "namespace"));
+    for (let s = 0; s < 290; s += 10) {
+      t.mock.timers.tick(10_000);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(namespaceLists(), 1, "not again within five minutes");
+    t.mock.timers.tick(20_000);
+    await eventually(() => namespaceLists() === 2);
+  } finally {
+    await watch.stop();
+  }
+});
