@@ -265,6 +265,20 @@ describe("a workshop room on one shared cluster", () => {
     );
   });
 
+  test("an attendee's reset undoes their tour and leaves what the facilitator made for them", async () => {
+    const reset = await asAttendee(1, "reset");
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /^deployment\.apps\/productpage-v1 deleted$/m);
+    assert.doesNotMatch(reset.stdout, /serviceaccount\/attendee |configmap|role/);
+    assert.equal(
+      await ok(admin, "-n", "attendee-1", "get", "serviceaccount", "attendee", "-o", "name"),
+      "serviceaccount/attendee\n",
+    );
+    const status = await asAttendee(1, "status", "-o", "json");
+    assert.equal(status.code, 3, "their token still works, and the tour is back to pending");
+    assert.equal(JSON.parse(status.stdout).gateway.host, "attendee-1.bookinfo.local");
+  });
+
   test("the pace the facilitator sets shows in the attendees' status, and not to someone who may not read it", async () => {
     const pace = await bookinfo(env.kubeconfig, "workshop", "pace", "verify");
     assert.equal(pace.code, 0, pace.stderr);

@@ -110,4 +110,25 @@ describe("the room view in a 120x30 terminal", () => {
     await tmux.press("q");
     await tmux.waitFor(/EXIT:0/);
   });
+
+  test("an attendee's tour names their host and, once the facilitator sets it, where the room is", async () => {
+    const tour = new Tmux(120, 36);
+    try {
+      await tour.start();
+      await tour.type(
+        `env -u CI -u NO_COLOR KUBECONFIG=${join(out, "attendee-4.kubeconfig")} ${process.execPath} ${launcher}; echo EXIT:$?`,
+      );
+      const opened = await tour.waitFor(/GATEWAY_URL 127\.0\.0\.1:\d+ {2}Host attendee-4\.bookinfo\.local \(given by/);
+      assert.doesNotMatch(opened, /the room is at/);
+      const pace = await bookinfo(env.kubeconfig, "workshop", "pace", "gateway");
+      assert.equal(pace.code, 0, pace.stderr);
+      await tour.waitFor(
+        /^kubectl bookinfo +context attendee-4 +namespace attendee-4 +the room is at: gateway /m,
+      );
+      await tour.press("q");
+      await tour.waitFor(/EXIT:0/);
+    } finally {
+      tour.kill();
+    }
+  });
 });

@@ -55,8 +55,10 @@ export function headerLines(input: ViewInput, width: number): Line[] {
   const second: Line = [seg("Istio ", "dim"), istioText, seg("  GATEWAY_URL ", "dim")];
   if (gateway) {
     const source = GATEWAY_SOURCES[gateway.source];
-    second.push(seg(hostPort(gateway.url), "accent"), seg(` (${wide ? source.long : source.short})`, "dim"));
+    second.push(seg(hostPort(gateway.url), "accent"));
+    // The Host is what an attendee must send; how the address was found may be cut before it.
     if (snapshot.host) second.push(seg("  Host ", "dim"), seg(snapshot.host, "accent"));
+    second.push(seg(` (${wide ? source.long : source.short})`, "dim"));
   } else if (
     snapshot.unreadable.ingressPods !== undefined ||
     snapshot.unreadable.ingressService !== undefined
