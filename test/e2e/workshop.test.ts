@@ -118,7 +118,9 @@ describe("the room view in a 120x30 terminal", () => {
       await tour.type(
         `env -u CI -u NO_COLOR KUBECONFIG=${join(out, "attendee-4.kubeconfig")} ${process.execPath} ${launcher}; echo EXIT:$?`,
       );
-      const opened = await tour.waitFor(/GATEWAY_URL 127\.0\.0\.1:\d+ {2}Host attendee-4\.bookinfo\.local \(given by/);
+      const opened = await tour.waitFor(
+        /GATEWAY_URL 127\.0\.0\.1:\d+ {2}Host attendee-4\.bookinfo\.local \(given by/,
+      );
       assert.doesNotMatch(opened, /the room is at/);
       const pace = await bookinfo(env.kubeconfig, "workshop", "pace", "gateway");
       assert.equal(pace.code, 0, pace.stderr);
