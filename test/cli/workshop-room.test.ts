@@ -374,6 +374,36 @@ describe("a workshop room on one shared cluster", () => {
     );
   });
 
+  test("a room made by hand is picked by name prefix or by label", async () => {
+    for (const name of ["team-a", "team-b"]) await ok(admin, "create", "namespace", name);
+    await ok(admin, "label", "namespace", "team-b", "class=monday");
+    const byPrefix = JSON.parse(
+      (await bookinfo(env.kubeconfig, "workshop", "--prefix", "team", "-o", "json")).stdout,
+    );
+    assert.deepEqual(
+      byPrefix.attendees.map((row: { namespace: string; host: string | null }) => [row.namespace, row.host]),
+      [
+        ["team-a", null],
+        ["team-b", null],
+      ],
+    );
+    const byLabel = await bookinfo(
+      env.kubeconfig,
+      "workshop",
+      "-l",
+      "class=monday",
+      "-o",
+      "json",
+      "--samples",
+      "0",
+    );
+    assert.deepEqual(
+      JSON.parse(byLabel.stdout).attendees.map((row: { namespace: string }) => row.namespace),
+      ["team-b"],
+    );
+    for (const name of ["team-a", "team-b"]) await ok(admin, "delete", "namespace", name, "--wait=true");
+  });
+
   test("teardown removes exactly what setup made, and the cluster is as it was before", async () => {
     const teardown = await bookinfo(env.kubeconfig, "workshop", "teardown", "--out", out);
     assert.equal(teardown.code, 0, teardown.stderr);
