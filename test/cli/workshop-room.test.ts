@@ -231,17 +231,19 @@ describe("a workshop room on one shared cluster", () => {
       string,
       { stages: { id: string; state: string }[]; current: string | null; pods: unknown; host: string }
     >(report.attendees.map((row: { namespace: string }) => [row.namespace, row]));
+    const states = (stdout: string) =>
+      JSON.parse(stdout).stages.map((s: { id: string; state: string }) => `${s.id}=${s.state}`);
     for (const n of [1, 2, 3, 4, 5, 50]) {
-      const status = await asAttendee(n, "status", "-o", "json");
-      const stages = JSON.parse(status.stdout).stages.map(
-        (s: { id: string; state: string }) => `${s.id}=${s.state}`,
-      );
       const row = rows.get(`attendee-${n}`);
+      const mine = await asAttendee(n, "status", "-o", "json");
       assert.deepEqual(
         row?.stages.map((s) => `${s.id}=${s.state}`),
-        stages,
+        states(mine.stdout),
         `attendee-${n}`,
       );
+      // The facilitator's own status of that namespace says the same.
+      const theirs = await bookinfo(env.kubeconfig, "status", "-n", `attendee-${n}`, "-o", "json");
+      assert.deepEqual(states(theirs.stdout), states(mine.stdout), `status -n attendee-${n}`);
       assert.equal(row?.host, `attendee-${n}.bookinfo.local`);
     }
     assert.equal(rows.get("attendee-1")?.current, null);
