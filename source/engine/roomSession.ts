@@ -102,6 +102,7 @@ export class RoomSession {
     // that traffic judges; the steady rate takes over from there.
     const targets = this.#initialTargets();
     const first = await sampleEach(targets, 1, { concurrency: FIRST_PASS_CONCURRENCY });
+    if (this.#stopped) return;
     for (const [namespace, samples] of first)
       this.#fold.applyTo(
         namespace,
