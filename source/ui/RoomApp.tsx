@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { RoomState } from "../model/room.ts";
 import { type RoomReport, RoomRows } from "../print/roomRows.ts";
 import { STAGE_IDS } from "../tutorial/lessons.ts";
-import { Lines } from "./components/LineView.tsx";
+import { LineView } from "./components/LineView.tsx";
 import { ThemeContext } from "./context.ts";
 import type { Theme } from "./theme.ts";
 import { roomView, type StageFilter } from "./view/room.ts";
@@ -85,7 +85,9 @@ export function RoomApp(props: RoomAppProps) {
 
   return (
     <ThemeContext value={theme}>
-      <Lines lines={view.lines} />
+      {view.lines.map((line, i) => (
+        <LineView key={view.keys[i]} line={line} />
+      ))}
     </ThemeContext>
   );
 }

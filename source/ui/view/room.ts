@@ -26,6 +26,11 @@ export interface RoomViewInput {
 
 export interface RoomView {
   lines: Line[];
+  /**
+   * What each line shows, for React's keys: an attendee's row keeps its key when the sorting
+   * moves it, so only the rows that changed are drawn again.
+   */
+  keys: string[];
   /** How many rows fit, and how many there are, for scrolling. */
   visibleRows: number;
   totalRows: number;
@@ -71,7 +76,7 @@ export function roomView(input: RoomViewInput): RoomView {
       width,
       theme,
     );
-    return { lines: [line], visibleRows: 0, totalRows: 0 };
+    return { lines: [line], keys: ["heading"], visibleRows: 0, totalRows: 0 };
   }
   const rows = atStage(sortRows(report.attendees), input.filter);
   const marks = theme.glyphs.marks as Record<StageState, string>;
@@ -96,10 +101,15 @@ export function roomView(input: RoomViewInput): RoomView {
       ),
     ]);
   }
-  for (const row of shown) lines.push(rowLine(row, columns, theme, width));
+  const keys = lines.map((_, i) => `line-${i}`);
+  for (const row of shown) {
+    lines.push(rowLine(row, columns, theme, width));
+    keys.push(`row-${row.namespace}`);
+  }
   const below = rows.length - offset - shown.length;
   lines.push(footer(input, offset, below, width));
-  return { lines, visibleRows: budget, totalRows: rows.length };
+  keys.push("footer");
+  return { lines, keys, visibleRows: budget, totalRows: rows.length };
 }
 
 function heading(input: RoomViewInput, count: number, width: number): Line[] {
@@ -143,7 +153,19 @@ function rowLine(row: RoomRow, columns: FittedColumn[], theme: Theme, width: num
     const text = padEnd(truncate(cellsOf[column.cell] ?? "", column.width, theme.ascii), column.width) + gap;
     line.push(seg(text, toneOf(row, column.cell)));
   });
-  return fit(line, width, theme);
+  return merged(fit(line, width, theme));
+}
+
+/** Neighbouring segments of one tone as one: fewer elements for React and Ink to go through. */
+function merged(line: Line): Line {
+  const out: Line = [];
+  for (const part of line) {
+    const last = out.at(-1);
+    if (last && last.tone === part.tone)
+      out[out.length - 1] = { text: last.text + part.text, tone: part.tone };
+    else out.push(part);
+  }
+  return out;
 }
 
 function toneOf(row: RoomRow, cell: number): Tone {
