@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseDuration } from "../model/istioConfig.ts";
 import { MAX_SAMPLES } from "../model/reduceSnapshot.ts";
+import { isHostName } from "../model/room.ts";
 import { OUTPUT_FORMATS } from "../print/output.ts";
 import { GETTING_STARTED, LESSON_IDS, STAGE_IDS } from "../tutorial/lessons.ts";
 import type { StageParameters } from "../tutorial/stage.ts";
@@ -12,6 +13,8 @@ export interface TargetFlags {
   context?: string;
   namespace?: string;
   gatewayUrl?: string;
+  /** `--host`: the Host header to send to GATEWAY_URL (and the Gateway's host). */
+  host?: string;
 }
 
 export function addTargetFlags(command: Command): Command {
@@ -25,7 +28,20 @@ export function addTargetFlags(command: Command): Command {
         "the ingress address to use as GATEWAY_URL instead of finding it (host:port or an http(s) URL)",
         parseGatewayUrl,
       ),
+    )
+    .addOption(
+      new Option(
+        "--host <name>",
+        "Host header for GATEWAY_URL and host of the Gateway (default: the workshop room's, else any)",
+      ).argParser(parseHost),
     );
+}
+
+export function parseHost(text: string): string {
+  const host = text.trim().toLowerCase();
+  if (!isHostName(host))
+    throw new InvalidArgumentError("it must be a DNS name such as attendee-1.bookinfo.local.");
+  return host;
 }
 
 /**

@@ -22,6 +22,7 @@ import type { SandboxCommandOptions } from "./sandboxCommand.ts";
 import { PROFILES } from "./sandboxCommand.ts";
 import type { TourFlags } from "./tourCommand.ts";
 import { VERSION } from "./version.ts";
+import { addWorkshopCommand } from "./workshopCli.ts";
 
 /** At most what one sampler sends without piling up requests on a slow gateway. */
 const parseRate = decimal(0, 50, "4 or 10");
@@ -139,6 +140,8 @@ function program(): Command {
     const { runReset } = await import("./resetCommand.ts");
     process.exitCode = await runReset(flags);
   });
+
+  addWorkshopCommand(root);
 
   root
     .command("sandbox")

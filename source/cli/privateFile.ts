@@ -7,10 +7,12 @@ import {
   fchmodSync,
   fsyncSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   renameSync,
   rmSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -82,4 +84,41 @@ function lstatOrUndefined(path: string) {
 function cannotWrite(path: string, error: unknown): UserError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error);
   return new UserError(`cannot write ${path} (${code}); check that its directory exists and is writable.`);
+}
+
+/**
+ * A directory of the caller's for files that hold credentials (`workshop setup --out`): made
+ * (mode 0700) when missing; refused when it is a symbolic link or not a directory, so nothing is
+ * written where a link points.
+ */
+export function ensurePrivateDirectory(dir: string): void {
+  let stat: ReturnType<typeof lstatSync> | undefined;
+  try {
+    stat = lstatSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw cannotWrite(dir, error);
+  }
+  if (stat?.isSymbolicLink())
+    throw new UserError(
+      `${dir} is a symbolic link; pass the directory it points to, or another one, with --out.`,
+    );
+  if (stat && !stat.isDirectory())
+    throw new UserError(`${dir} is not a directory; pass another one with --out.`);
+  if (!stat)
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw cannotWrite(dir, error);
+    }
+}
+
+/** Removes a file we wrote, if it is there; a link is removed, never what it points to. */
+export function removeFile(file: string): boolean {
+  try {
+    unlinkSync(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw cannotWrite(file, error);
+  }
 }

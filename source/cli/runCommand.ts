@@ -116,12 +116,15 @@ export async function runTour(flags: RunFlags): Promise<number> {
     if (end?.state === "cancelled") return interrupted(signalled, end.stage, runner.lines);
     if (end?.error) throw end.error;
     const ok = outcomes.length === ids.length && outcomes.every((o) => o.state === "done");
-    const gateway = session.snapshot().gateway;
+    const { gateway: address, host } = session.snapshot();
+    const gateway = address && host ? { ...address, host } : address;
     if (json) {
       const stages = outcomes.map((o) => outcomeJson(o, measured.get(o.stage), explained.get(o.stage) ?? []));
       process.stdout.write(structured({ ok, stages, actions: runner.lines, gateway }, "json"));
     } else if (ok) {
-      const url = gateway ? ` GATEWAY_URL=${gateway.url.replace(/^https?:\/\//, "")}` : "";
+      const url = gateway
+        ? ` GATEWAY_URL=${gateway.url.replace(/^https?:\/\//, "")}${host ? ` (send Host: ${host})` : ""}`
+        : "";
       say(`${ids.length === 1 ? `Stage ${ids[0]} done.` : `All ${ids.length} stages done.`}${url}`);
     }
     return ok ? EXIT.ok : EXIT.failure;

@@ -20,7 +20,7 @@ export interface StatusFlags extends TargetFlags {
 const DEFAULT_SAMPLES = 20;
 
 /** `count` samples in each stream (anonymous, and signed in as jason), the streams side by side. */
-async function takeSamples(url: string, count: number): Promise<Sample[]> {
+async function takeSamples(url: string, host: string | null, count: number): Promise<Sample[]> {
   const samplers = STREAMS.map((stream) => {
     const user = streamUser(stream);
     return new Sampler({
@@ -30,6 +30,7 @@ async function takeSamples(url: string, count: number): Promise<Sample[]> {
       keep: count,
       stream,
       ...(user ? { user } : {}),
+      ...(host ? { headers: { host } } : {}),
     });
   });
   try {
@@ -45,9 +46,10 @@ export async function runStatus(flags: StatusFlags): Promise<number> {
   // A plugin may print a device-code login on stderr, as under kubectl.
   const cluster = connect(target, process.env, { pluginsMayPrompt: true });
   try {
-    const snapshot = await loadSnapshot(cluster, target, { gatewayUrl: flags.gatewayUrl });
+    const snapshot = await loadSnapshot(cluster, target, { gatewayUrl: flags.gatewayUrl, host: flags.host });
     const count = snapshot.gateway ? (flags.samples ?? DEFAULT_SAMPLES) : 0;
-    const samples = count > 0 && snapshot.gateway ? await takeSamples(snapshot.gateway.url, count) : [];
+    const samples =
+      count > 0 && snapshot.gateway ? await takeSamples(snapshot.gateway.url, snapshot.host, count) : [];
     const sampled = reduceAll(
       snapshot,
       samples.map((sample) => ({ kind: "sample", sample })),

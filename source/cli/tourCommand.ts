@@ -137,8 +137,8 @@ export function noTerminalNote(sandbox: boolean): string {
 }
 
 function target(flags: TargetFlags): TargetFlags {
-  const { kubeconfig, context, namespace, gatewayUrl } = flags;
-  return { kubeconfig, context, namespace, gatewayUrl };
+  const { kubeconfig, context, namespace, gatewayUrl, host } = flags;
+  return { kubeconfig, context, namespace, gatewayUrl, host };
 }
 
 /**
@@ -188,7 +188,7 @@ async function startSandboxFile(
  * young generation keeps its first size; that costs more frequent (small) scavenges, which at
  * 4 samples a second is noise. V8 reads this flag whenever it would grow the space.
  */
-function keepYoungGenerationSmall(): void {
+export function keepYoungGenerationSmall(): void {
   setFlagsFromString("--semi-space-growth-factor=1");
 }
 

@@ -1,6 +1,6 @@
 import type { KubeObject } from "../model/kube.ts";
 import type { IstioInfo } from "../model/snapshot.ts";
-import type { ClusterActions } from "../tutorial/stage.ts";
+import type { ClusterActions, ManifestEdit } from "../tutorial/stage.ts";
 import type { Cluster } from "./connect.ts";
 import { ClusterError, ForeignObjectError, httpStatus, istioMissing } from "./errors.ts";
 import { kubeInject } from "./istioctl.ts";
@@ -36,7 +36,7 @@ export interface ApplyOptions {
    */
   takeOver?: boolean;
   /** Applied to each object of the manifest before it is sent (the person's weights or delay). */
-  edit?: (object: KubeObject) => KubeObject;
+  edit?: ManifestEdit;
 }
 
 /** The field manager of restarts: not ours, so a restart never makes a user's object "ours". */

@@ -20,12 +20,19 @@ interface ServiceShape {
 }
 
 /**
- * GATEWAY_URL the way Istio's docs find it: `--gateway-url` first, then the LoadBalancer's
- * ip/hostname with the http2 port, then the http2 nodePort on a gateway pod's hostIP. Null means
- * only a port-forward would do (see `portForwardTarget`).
+ * GATEWAY_URL the way Istio's docs find it: `--gateway-url` first, then the address a workshop's
+ * facilitator recorded for the room (attendees usually cannot read istio-system, and the
+ * facilitator knows which address attendees reach), then the LoadBalancer's ip/hostname with the
+ * http2 port, then the http2 nodePort on a gateway pod's hostIP. Null means only a port-forward
+ * would do (see `portForwardTarget`).
  */
-export function ingressAddress(inputs: IngressInputs, flagUrl?: string): GatewayAddress | null {
+export function ingressAddress(
+  inputs: IngressInputs,
+  flagUrl?: string,
+  roomUrl?: string | null,
+): GatewayAddress | null {
   if (flagUrl) return { url: normalizeUrl(flagUrl), source: "flag" };
+  if (roomUrl) return { url: normalizeUrl(roomUrl), source: "workshop" };
   const service = inputs.ingressService as (KubeObject & ServiceShape) | null;
   const http = httpPort(service);
   if (!service || !http) return null;

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../model/kube.ts";
+import { ROOM_LABEL } from "../model/room.ts";
 import { FIELD_MANAGER, MANAGED_BY_LABEL } from "./manifests.ts";
 
 interface ManagedFieldsEntry {
@@ -23,8 +24,13 @@ export function hasManager(object: KubeObject, manager = FIELD_MANAGER): boolean
   return entries(object).some((entry) => entry.manager === manager);
 }
 
-/** Whether the tour wrote this object: our label, or our field manager in its managedFields. */
+/**
+ * Whether the tour made this object: our label, or our field manager in its managedFields. What
+ * `workshop setup` made for a room (an attendee's ServiceAccount and settings) carries our label
+ * too, but is the facilitator's: `workshop teardown` removes it, never a tour's `reset`.
+ */
 export function isOurs(object: KubeObject): boolean {
+  if (object.metadata.labels?.[ROOM_LABEL] !== undefined) return false;
   return object.metadata.labels?.[MANAGED_BY_LABEL] === FIELD_MANAGER || hasManager(object, FIELD_MANAGER);
 }
 

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../model/kube.ts";
+import { ROOM_CONFIG } from "../model/room.ts";
 import type { WatchedResource } from "../model/snapshot.ts";
 import type { Cluster } from "./connect.ts";
 import { ISTIO_NETWORKING_GROUP, type NetworkingVersion } from "./manifests.ts";
@@ -81,6 +82,67 @@ export function coreQueries(namespace: string): ResourceQuery[] {
       namespace: INGRESS_NAMESPACE,
       essential: false,
     },
+    {
+      // A workshop room's settings for this namespace; outside a workshop there is none.
+      resource: "roomConfig",
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      fieldSelector: `metadata.name=${ROOM_CONFIG}`,
+      plural: "configmaps",
+      namespace,
+      essential: false,
+    },
+  ];
+}
+
+/** The room's pace ConfigMap, read by name: an attendee may read that one object and no other. */
+export function paceQuery(ref: { namespace: string; name: string }): ResourceQuery {
+  return {
+    resource: "roomPace",
+    path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/configmaps`,
+    fieldSelector: `metadata.name=${ref.name}`,
+    plural: "configmaps",
+    namespace: ref.namespace,
+    essential: false,
+  };
+}
+
+/**
+ * The facilitator's room: one cluster-wide query per kind the stages read, whatever the number
+ * of attendees. The ingress gateway's pods and Service come out of the pods and services lists.
+ * `namespaceSelector` narrows the namespaces' list on the server (a room chosen by label).
+ */
+export function roomQueries(
+  version: NetworkingVersion | null,
+  namespaceSelector?: string,
+  pace?: { namespace: string; name: string },
+): ResourceQuery[] {
+  const all = (resource: WatchedResource, path: string, plural: string): ResourceQuery => ({
+    resource,
+    path,
+    plural,
+    essential: true,
+  });
+  return [
+    { ...all("namespace", "/api/v1/namespaces", "namespaces"), labelSelector: namespaceSelector },
+    all("pods", "/api/v1/pods", "pods"),
+    all("deployments", "/apis/apps/v1/deployments", "deployments.apps"),
+    all("services", "/api/v1/services", "services"),
+    {
+      ...all("roomConfig", "/api/v1/configmaps", "configmaps"),
+      fieldSelector: `metadata.name=${ROOM_CONFIG}`,
+      essential: false,
+    },
+    ...(version
+      ? ISTIO_RESOURCES.map((plural) => ({
+          ...all(
+            plural,
+            `/apis/${ISTIO_NETWORKING_GROUP}/${version}/${plural}`,
+            `${plural}.${ISTIO_NETWORKING_GROUP}`,
+          ),
+          essential: false,
+        }))
+      : []),
+    ...(pace ? [paceQuery(pace)] : []),
   ];
 }
 

@@ -18,6 +18,7 @@ import {
   istioQueries,
   listQuery,
   type ResourceQuery,
+  roomQueries,
 } from "./resources.ts";
 
 export interface WatchOptions {
@@ -31,6 +32,8 @@ export interface WatchOptions {
   reconnect?: ReconnectTiming;
   /** How long a watch may say nothing before it is taken for dead and reopened; tests shorten it. */
   readDeadlineMs?: number;
+  /** How long a resource this user may not read waits before it is asked for again. */
+  forbiddenRetryMs?: number;
 }
 
 export interface NamespaceWatch {
@@ -46,6 +49,7 @@ export interface NamespaceWatch {
 }
 
 const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
+const FORBIDDEN_RETRY_MS = 300_000;
 
 /**
  * Live view of the tour's namespace through one small informer per watched resource, each
@@ -57,6 +61,74 @@ export function watchNamespace(
   namespace: string,
   onEvents: (events: SnapshotEvent[]) => void,
   options: WatchOptions = {},
+): NamespaceWatch {
+  return watchAfterIstio(cluster, onEvents, options, (istio) => [
+    ...coreQueries(namespace),
+    ...(istio.networkingVersion
+      ? [
+          ...istioQueries(namespace, istio.networkingVersion),
+          // Other namespaces' Gateways and VirtualServices on the shared ingress (the analysis).
+          ...clusterIstioQueries(istio.networkingVersion),
+        ]
+      : []),
+  ]);
+}
+
+export interface RoomWatchOptions extends WatchOptions {
+  /** Label selector of the room's namespaces; all namespaces when absent (a prefix picks them). */
+  namespaceSelector?: string;
+  /** The room's pace ConfigMap, watched by name. */
+  pace?: { namespace: string; name: string };
+}
+
+/**
+ * Live view of a workshop room: one informer per kind for the whole cluster, whatever the number
+ * of attendee namespaces (model/roomFold.ts splits the events by namespace).
+ */
+export function watchRoom(
+  cluster: Cluster,
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: RoomWatchOptions = {},
+): NamespaceWatch {
+  return watchAfterIstio(cluster, onEvents, options, (istio) =>
+    roomQueries(istio.networkingVersion, options.namespaceSelector, options.pace),
+  );
+}
+
+/** Informers for the given queries as they are (no Istio detection): `ready` as for a namespace. */
+export function watchQueries(
+  cluster: Cluster,
+  queries: ResourceQuery[],
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: Omit<WatchOptions, "istio"> = {},
+): NamespaceWatch {
+  return watchWith(cluster, onEvents, options, async () => queries);
+}
+
+/** Detects Istio (unless given), tells onEvents, then watches what `plan` asks for it. */
+function watchAfterIstio(
+  cluster: Cluster,
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: WatchOptions,
+  plan: (istio: IstioInfo) => ResourceQuery[],
+): NamespaceWatch {
+  return watchWith(cluster, onEvents, options, async (halt, emit) => {
+    const istio = options.istio ?? (await detectIstio(cluster, halt));
+    if (halt.aborted) return [];
+    emit({ kind: "istio", istio });
+    // Without Istio its kinds are known to be empty, at once.
+    if (!istio.networkingVersion)
+      for (const resource of [...ISTIO_RESOURCES, ...CLUSTER_ISTIO_RESOURCES.map((r) => r.resource)])
+        emit({ kind: "synced", resource, objects: [] });
+    return plan(istio);
+  });
+}
+
+function watchWith(
+  cluster: Cluster,
+  onEvents: (events: SnapshotEvent[]) => void,
+  options: Omit<WatchOptions, "istio">,
+  plan: (halt: AbortSignal, emit: (event: SnapshotEvent) => void) => Promise<ResourceQuery[]>,
 ): NamespaceWatch {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const halt = new AbortController();
@@ -87,18 +159,8 @@ export function watchNamespace(
   };
 
   const ready = (async () => {
-    const istio = options.istio ?? (await detectIstio(cluster, halt.signal).catch(rethrowUnlessStopped));
-    if (!istio || halt.signal.aborted) return;
-    emit({ kind: "istio", istio });
-    const queries = [...coreQueries(namespace)];
-    if (istio.networkingVersion)
-      queries.push(
-        ...istioQueries(namespace, istio.networkingVersion),
-        ...clusterIstioQueries(istio.networkingVersion),
-      );
-    else
-      for (const resource of [...ISTIO_RESOURCES, ...CLUSTER_ISTIO_RESOURCES.map((r) => r.resource)])
-        emit({ kind: "synced", resource, objects: [] });
+    const queries = await plan(halt.signal, emit).catch(rethrowUnlessStopped);
+    if (!queries || halt.signal.aborted) return;
     for (const query of queries)
       watchers.push(
         startWatcher(cluster, query, {
@@ -107,6 +169,7 @@ export function watchNamespace(
           backoff,
           reconnector,
           readDeadlineMs,
+          forbiddenRetryMs: options.forbiddenRetryMs ?? FORBIDDEN_RETRY_MS,
           onError: options.onError,
         }),
       );
@@ -140,6 +203,7 @@ interface ResourceWatcher {
 
 interface WatcherContext {
   emit: (event: SnapshotEvent) => void;
+  forbiddenRetryMs: number;
   halt: AbortSignal;
   backoff: { initialMs: number; maxMs: number };
   reconnector: Reconnector;
@@ -273,7 +337,8 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
       resource: query.plural,
       namespace: query.namespace,
     });
-    if (httpStatus(error) === 403 && !query.essential)
+    const forbidden = httpStatus(error) === 403 && !query.essential;
+    if (forbidden)
       // Not a passing trouble but this user's rights: the snapshot says so, and the stage checks
       // explain what it means; the watch keeps trying in case the rights change.
       emit({ kind: "unreadable", resource, reason: explained.message });
@@ -288,7 +353,9 @@ function startWatcher(cluster: Cluster, query: ResourceQuery, context: WatcherCo
     const delay =
       retryAfterMs > 0 ? retryAfterMs : Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);
     failures++;
-    return pause(delay, halt);
+    // Rights change rarely, and a room of attendees whose rights end at their namespace would
+    // otherwise ask for what they may not read twice a minute each, for as long as they tour.
+    return pause(forbidden ? Math.max(delay, context.forbiddenRetryMs) : delay, halt);
   };
 
   const running = (async () => {

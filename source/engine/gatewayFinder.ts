@@ -1,6 +1,7 @@
 import type { Cluster } from "../cluster/connect.ts";
 import { ingressAddress, portForwardTarget } from "../cluster/ingress.ts";
 import { openPortForward, type PortForwardHandle } from "../cluster/portForward.ts";
+import { roomSettings } from "../model/room.ts";
 import type { GatewayAddress, Snapshot } from "../model/snapshot.ts";
 
 /**
@@ -23,7 +24,7 @@ export class GatewayFinder {
   ) {}
 
   address(snapshot: Snapshot): GatewayAddress | null {
-    const direct = ingressAddress(snapshot, this.flagUrl);
+    const direct = ingressAddress(snapshot, this.flagUrl, roomSettings(snapshot.roomConfig)?.gatewayUrl);
     if (direct) {
       void this.#drop();
       return direct;

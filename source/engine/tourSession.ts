@@ -3,8 +3,10 @@ import { type Cluster, connect } from "../cluster/connect.ts";
 import { ClusterError } from "../cluster/errors.ts";
 import { resolveTarget, type TargetOptions } from "../cluster/kubeconfig.ts";
 import { manifestText, tourFiles } from "../cluster/manifests.ts";
-import { type NamespaceWatch, watchNamespace } from "../cluster/watch.ts";
+import { paceQuery } from "../cluster/resources.ts";
+import { type NamespaceWatch, watchNamespace, watchQueries } from "../cluster/watch.ts";
 import { reduceAll } from "../model/reduceSnapshot.ts";
+import { hostFor, roomSettings } from "../model/room.ts";
 import { emptySnapshot, type GatewayAddress, type Snapshot, type SnapshotEvent } from "../model/snapshot.ts";
 import { ANONYMOUS, STREAMS, streamUser } from "../model/streams.ts";
 import { Sampler } from "../traffic/sampler.ts";
@@ -17,6 +19,8 @@ import type { RunnerPort } from "./runner.ts";
 
 export interface TourOptions extends TargetOptions {
   gatewayUrl?: string;
+  /** `--host`: the Host to send to GATEWAY_URL and bind the Gateway to, over the workshop room's. */
+  host?: string;
   /** Background samples of GATEWAY_URL/productpage per second (0: none). */
   sampleRate?: number;
   /** Per-request timeout of the sampler. */
@@ -47,7 +51,9 @@ export class TourSession implements RunnerPort {
   #watch?: NamespaceWatch;
   /** One sampler per stream (model/streams.ts), all on the current GATEWAY_URL. */
   #samplers = new Map<string, Sampler>();
-  #samplerUrl?: string;
+  /** What the samplers sample: GATEWAY_URL and the Host they send. */
+  #samplerTarget?: string;
+  #pace?: { key: string; watch: NamespaceWatch };
   #options: TourOptions;
   #stopped = false;
   #gateways: GatewayFinder;
@@ -186,6 +192,7 @@ export class TourSession implements RunnerPort {
     this.#stopped = true;
     await Promise.allSettled([
       this.#watch?.stop(),
+      this.#pace?.watch.stop(),
       ...[...this.#samplers.values()].map((sampler) => sampler.stop()),
       this.#gateways.close(),
     ]);
@@ -199,22 +206,45 @@ export class TourSession implements RunnerPort {
     if (gateway?.url !== next.gateway?.url || gateway?.source !== next.gateway?.source) {
       next = reduceAll(next, [{ kind: "gateway", gateway }]);
     }
+    const host = hostFor(next, this.#options.host);
+    if (host !== next.host) next = reduceAll(next, [{ kind: "host", host }]);
     this.#snapshot = next;
-    this.#followGateway(next.gateway);
+    this.#followGateway(next.gateway, next.host);
+    this.#followPace(next);
     for (const listener of [...this.#listeners]) listener(next);
+  }
+
+  /** A workshop room names where its pace is kept: watch that one ConfigMap, and follow it if it moves. */
+  #followPace(snapshot: Snapshot): void {
+    const ref = roomSettings(snapshot.roomConfig)?.pace ?? null;
+    const key = ref ? `${ref.namespace}/${ref.name}` : undefined;
+    if (key === this.#pace?.key) return;
+    void this.#pace?.watch.stop();
+    this.#pace = undefined;
+    if (!ref || !key) {
+      if (snapshot.roomPace)
+        queueMicrotask(() => this.#apply([{ kind: "synced", resource: "roomPace", objects: [] }]));
+      return;
+    }
+    const watch = watchQueries(this.cluster, [paceQuery(ref)], (events) => this.#apply(events), {
+      // A room whose pace this user may not read shows none; that is not a problem to report.
+      onError: () => {},
+    });
+    this.#pace = { key, watch };
   }
 
   #gatewayOf(snapshot: Snapshot): GatewayAddress | null {
     return this.#gateways.address(snapshot);
   }
 
-  /** Samples the current GATEWAY_URL, restarting the sampler when the address changes. */
-  #followGateway(gateway: GatewayAddress | null): void {
+  /** Samples the current GATEWAY_URL, restarting the sampler when the address or the Host changes. */
+  #followGateway(gateway: GatewayAddress | null, host: string | null): void {
     const rate = this.#options.sampleRate ?? 0;
-    if (gateway?.url === this.#samplerUrl) return;
+    const target = gateway ? `${gateway.url} ${host ?? ""}` : undefined;
+    if (target === this.#samplerTarget) return;
     const previous = [...this.#samplers.values()];
     this.#samplers = new Map();
-    this.#samplerUrl = gateway?.url;
+    this.#samplerTarget = target;
     for (const sampler of previous) void sampler.stop();
     if (!gateway) return;
     // Each stream at the full rate: the anonymous one is what the docs' reader sees, jason's is
@@ -227,6 +257,7 @@ export class TourSession implements RunnerPort {
         timeoutMs: this.#options.sampleTimeoutMs,
         stream,
         ...(user ? { user } : {}),
+        ...(host ? { headers: { host } } : {}),
       });
       sampler.onSample((sample) => this.#apply([{ kind: "sample", sample }]));
       if (rate > 0) sampler.start();

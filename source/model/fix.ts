@@ -13,8 +13,11 @@ export type FixStep<By extends string = never> =
   | { do: "restart"; namespace: string; deployments: string[]; by?: By }
   /** `kubectl delete pod ...` so their controller (or nobody) creates them again. */
   | { do: "delete-pods"; namespace: string; pods: string[] }
-  /** `kubectl apply -f FILE`: `file` as the user knows it (an Istio release path or ours). */
-  | { do: "apply"; namespace: string; file: string; by?: By }
+  /**
+   * `kubectl apply -f FILE`: `file` as the user knows it (an Istio release path or ours); with
+   * `host`, its "*" hosts are bound to that one first (a workshop attendee's own host).
+   */
+  | { do: "apply"; namespace: string; file: string; host?: string; by?: By }
   /** A command to run, to look closer or change something by hand. */
   | { do: "run"; command: string }
   /** Something only someone else (the cluster admin) can do. */
@@ -44,7 +47,9 @@ export function stepCommand(step: FixStep<string>): string {
     case "delete-pods":
       return `kubectl -n ${step.namespace} delete pod ${step.pods.join(" ")}`;
     case "apply":
-      return `kubectl -n ${step.namespace} apply -f ${step.file}`;
+      return step.host
+        ? `sed 's/"\\*"/"${step.host}"/' ${step.file} | kubectl -n ${step.namespace} apply -f -`
+        : `kubectl -n ${step.namespace} apply -f ${step.file}`;
     case "run":
     case "ask":
       return step.command;

@@ -66,6 +66,24 @@ export function gatewayServerPorts(gateway: KubeObject): number[] {
   return ports;
 }
 
+/** The hosts a Gateway's servers accept, without the `namespace/` part Istio allows in front. */
+export function gatewayServerHosts(gateway: KubeObject): string[] {
+  const hosts: string[] = [];
+  for (const server of array(spec(gateway).servers))
+    for (const host of array(record(server).hosts))
+      if (typeof host === "string") hosts.push(host.slice(host.indexOf("/") + 1).toLowerCase());
+  return [...new Set(hosts)];
+}
+
+/** Whether an Istio host pattern ("*", "*.example.com" or a name) takes requests for `host`. */
+export function hostMatches(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  const h = host.toLowerCase();
+  if (p === "*") return true;
+  if (p.startsWith("*.")) return h.endsWith(p.slice(1));
+  return p === h;
+}
+
 export function virtualServiceHosts(vs: KubeObject): string[] {
   return array(spec(vs).hosts).filter((h): h is string => typeof h === "string");
 }

@@ -29,6 +29,9 @@ type ListField =
   | "clusterVirtualServices"
   | "ingressPods";
 
+/** Resources of which the snapshot keeps one object (a field-selected watch). */
+type SingleField = "namespaceObject" | "ingressService" | "roomConfig" | "roomPace";
+
 const LIST_FIELDS: Partial<Record<WatchedResource, ListField>> = {
   pods: "pods",
   deployments: "deployments",
@@ -98,6 +101,9 @@ class Draft {
       case "gateway":
         this.changes.gateway = event.gateway;
         return;
+      case "host":
+        if (this.current("host") !== event.host) this.changes.host = event.host;
+        return;
       case "sample":
         this.samples ??= [...this.base.samples];
         this.samples.push(event.sample);
@@ -153,8 +159,8 @@ class Draft {
       this.single("namespaceObject", type, object);
       return;
     }
-    if (resource === "ingressService") {
-      this.single("ingressService", type, object);
+    if (resource === "ingressService" || resource === "roomConfig" || resource === "roomPace") {
+      this.single(resource, type, object);
       return;
     }
     const field = LIST_FIELDS[resource];
@@ -171,7 +177,7 @@ class Draft {
     this.list(field).set(key, object);
   }
 
-  private single(field: "namespaceObject" | "ingressService", type: string, object: KubeObject): void {
+  private single(field: SingleField, type: string, object: KubeObject): void {
     if (type !== "DELETED") {
       this.changes[field] = object;
       return;
@@ -187,8 +193,8 @@ class Draft {
       this.changes.namespaceObject = objects.find((o) => o.metadata?.name === this.base.namespace) ?? null;
       return;
     }
-    if (resource === "ingressService") {
-      this.changes.ingressService = objects[0] ?? null;
+    if (resource === "ingressService" || resource === "roomConfig" || resource === "roomPace") {
+      this.changes[resource] = objects[0] ?? null;
       return;
     }
     const field = LIST_FIELDS[resource];

@@ -1,6 +1,7 @@
 import type { KubeObject, Pod } from "./kube.ts";
 
-export type GatewaySource = "LoadBalancer" | "NodePort" | "port-forward" | "flag";
+/** `workshop`: the address a workshop's facilitator recorded for the room (see model/room.ts). */
+export type GatewaySource = "LoadBalancer" | "NodePort" | "port-forward" | "flag" | "workshop";
 
 export interface GatewayAddress {
   /** `http://host:port`, what the tutorial calls GATEWAY_URL (with the scheme). */
@@ -87,6 +88,15 @@ export interface Snapshot {
   /** The `istio-ingressgateway` Service in istio-system, when there is one. */
   ingressService: KubeObject | null;
   gateway: GatewayAddress | null;
+  /**
+   * The Host the tour sends to GATEWAY_URL and binds its Gateway to: `--host`, else the one the
+   * workshop room gives this namespace; null means any host (the tutorial's "*").
+   */
+  host: string | null;
+  /** The room's settings for this namespace (ConfigMap bookinfo-workshop), null outside a workshop. */
+  roomConfig: KubeObject | null;
+  /** Where the room's facilitator says the room should be (their pace ConfigMap), when readable. */
+  roomPace: KubeObject | null;
   /** The latest samples of GATEWAY_URL/productpage, oldest first (bounded). */
   samples: Sample[];
   /** Wall clock of the snapshot, so pure views can compute ages. */
@@ -122,6 +132,9 @@ export const emptySnapshot = (context: string, namespace: string, server: string
   ingressPods: [],
   ingressService: null,
   gateway: null,
+  host: null,
+  roomConfig: null,
+  roomPace: null,
   samples: [],
   now: Date.now(),
   routingChangedAt: 0,
@@ -140,7 +153,9 @@ export type WatchedResource =
   | "clusterGateways"
   | "clusterVirtualServices"
   | "ingressPods"
-  | "ingressService";
+  | "ingressService"
+  | "roomConfig"
+  | "roomPace";
 
 /** Everything that changes a Snapshot; the reducer in model/ folds these in order. */
 export type SnapshotEvent =
@@ -151,5 +166,6 @@ export type SnapshotEvent =
   | { kind: "unreadable"; resource: WatchedResource; reason: string }
   | { kind: "istio"; istio: IstioInfo }
   | { kind: "gateway"; gateway: GatewayAddress | null }
+  | { kind: "host"; host: string | null }
   | { kind: "sample"; sample: Sample }
   | { kind: "tick"; now: number };

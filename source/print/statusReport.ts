@@ -1,5 +1,6 @@
 import { analyze } from "../analysis/analyze.ts";
 import { podRows } from "../model/podRows.ts";
+import { roomPace, roomSettings } from "../model/room.ts";
 import type { GatewaySource, SampleSummary, Snapshot } from "../model/snapshot.ts";
 import { ANONYMOUS, streamSamples } from "../model/streams.ts";
 import { summarizeSamples } from "../traffic/statistics.ts";
@@ -24,11 +25,14 @@ export interface StatusReport {
     notApplied?: true;
   }[];
   pods: { name: string; ready: string; status: string; restarts: number; age: string; sidecar: boolean }[];
-  gateway: { url: string; source: GatewaySource } | null;
+  /** `host` only when requests carry one of their own (a workshop room, --host). */
+  gateway: { url: string; source: GatewaySource; host?: string } | null;
   /** The anonymous stream at the top (what one person refreshing sees); every stream, and what each is configured to get, below. */
   samples: (SampleSummary & StreamSplits) | null;
   /** What the mesh analysis found, as `analyze -o json` prints it. */
   findings: FindingJson[];
+  /** Only in a workshop room: its name and where its facilitator says it should be. */
+  room?: { name: string | null; pace: string | null };
 }
 
 /** Pure: what `status` reports for one snapshot and its stage checks. */
@@ -54,7 +58,13 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
       age: row.age,
       sidecar: row.sidecar,
     })),
-    gateway: snapshot.gateway ? { url: snapshot.gateway.url, source: snapshot.gateway.source } : null,
+    gateway: snapshot.gateway
+      ? {
+          url: snapshot.gateway.url,
+          source: snapshot.gateway.source,
+          ...(snapshot.host ? { host: snapshot.host } : {}),
+        }
+      : null,
     samples: sampled
       ? {
           ...summarizeSamples(streamSamples(snapshot.samples, ANONYMOUS)),
@@ -62,6 +72,9 @@ export function statusReport(snapshot: Snapshot, results: StageResult[], sampled
         }
       : null,
     findings: analyze(snapshot).map(findingJson),
+    ...(snapshot.roomConfig
+      ? { room: { name: roomSettings(snapshot.roomConfig)?.room ?? null, pace: roomPace(snapshot) } }
+      : {}),
   };
 }
 

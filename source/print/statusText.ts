@@ -57,8 +57,12 @@ export function statusText(report: StatusReport): string {
     `Context:    ${report.context} (${report.server})`,
     `Namespace:  ${report.namespace}`,
     `Istio:      ${report.istio.installed ? `installed, version ${report.istio.version ?? "unknown"}` : "not installed"}`,
-    `Gateway:    ${report.gateway ? `${report.gateway.url} (${report.gateway.source})` : "no address yet"}`,
+    `Gateway:    ${report.gateway ? `${report.gateway.url} (${report.gateway.source})${report.gateway.host ? `, Host ${report.gateway.host}` : ""}` : "no address yet"}`,
   ];
+  if (report.room)
+    lines.push(
+      `Room:       ${report.room.name ?? "a workshop room"}${report.room.pace ? ` (the room is at: ${report.room.pace})` : ""}`,
+    );
   if (report.samples) {
     lines.push(`Samples:    ${samplesLine(report.samples)}`);
     if (report.samples.total > 0) for (const line of streamLines(report.samples)) lines.push(`  ${line}`);

@@ -26,7 +26,7 @@ export function login(
   gatewayUrl: string,
   user: string,
   jar: CookieJar,
-  options: { agent?: HttpAgent; timeoutMs: number; signal?: AbortSignal },
+  options: { agent?: HttpAgent; timeoutMs: number; signal?: AbortSignal; headers?: Record<string, string> },
 ): Promise<LoginResult> {
   let target: URL;
   try {
@@ -50,6 +50,8 @@ export function login(
       method: "POST",
       agent: options.agent,
       headers: {
+        // The same Host as the pages (a workshop attendee's own host on the shared ingress).
+        ...options.headers,
         "user-agent": SAMPLER_USER_AGENT,
         "content-type": "application/x-www-form-urlencoded",
         "content-length": String(Buffer.byteLength(body)),

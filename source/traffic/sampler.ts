@@ -216,7 +216,12 @@ export class Sampler {
   private async signIn(user: string, agent: HttpAgent, signal: AbortSignal): Promise<Sample | undefined> {
     const at = Date.now();
     const started = performance.now();
-    const result = await login(this.url, user, this.jar, { agent, timeoutMs: this.timeoutMs, signal });
+    const result = await login(this.url, user, this.jar, {
+      agent,
+      timeoutMs: this.timeoutMs,
+      signal,
+      headers: this.headers,
+    });
     if (result.ok || !("error" in result)) return undefined;
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
     return {

@@ -47,7 +47,7 @@ export interface ClusterActions {
    * that exists and was not made by the tour is left alone and the apply stops, unless the run
    * was asked to take such objects over.
    */
-  applyManifest(file: string, edit?: (object: KubeObject) => KubeObject): Promise<string[]>;
+  applyManifest(file: string, edit?: ManifestEdit): Promise<string[]>;
   /** Set namespace labels (null removes one); creates the namespace when missing. */
   labelNamespace(labels: Record<string, string | null>): Promise<string[]>;
   /** `kubectl rollout restart` for these deployments. */
@@ -63,6 +63,9 @@ export interface StageParameters {
   /** fault-delay: the delay on jason's calls to ratings. */
   delayMs?: number;
 }
+
+/** A change to one object of a manifest before it is applied; returns the object to send. */
+export type ManifestEdit = (object: KubeObject) => KubeObject;
 
 export interface StageContext {
   actions: ClusterActions;

@@ -30,6 +30,7 @@ const ALL: WatchedResource[] = [
   "clusterVirtualServices",
   "ingressPods",
   "ingressService",
+  "roomConfig",
 ];
 
 let sandbox: TestSandbox;
@@ -477,7 +478,7 @@ test("watch: a silent watch is reopened from its last bookmark after the read de
   });
   try {
     await watch.ready;
-    await eventually(() => fake.watches.length === 6);
+    await eventually(() => fake.watches.length === 7);
     const [first] = fake.pods();
     t.mock.timers.tick(10_000);
     first!.body.write(`${JSON.stringify({ type: "ADDED", object: pod("a", "41") })}\n`);
@@ -486,9 +487,9 @@ test("watch: a silent watch is reopened from its last bookmark after the read de
     );
     await eventually(() => added(events, "pods").includes("a"));
 
-    // 15 s of silence for the five other watches: reopened, each from where it was.
+    // 15 s of silence for the six other watches: reopened, each from where it was.
     t.mock.timers.tick(6_000);
-    await eventually(() => fake.watches.length === 11);
+    await eventually(() => fake.watches.length === 13);
     assert.equal(fake.pods().length, 1, "the pods watch spoke at 10 s and is still open");
     assert.equal(first!.body.destroyed, false);
 
@@ -496,7 +497,7 @@ test("watch: a silent watch is reopened from its last bookmark after the read de
     await eventually(() => fake.pods().length === 2);
     assert.equal(first!.body.destroyed, true);
     assert.equal(fake.pods()[1]!.query?.resourceVersion, "42");
-    assert.equal(fake.lists.length, 6, "no relist");
+    assert.equal(fake.lists.length, 7, "no relist");
     assert.deepEqual(errors, []);
   } finally {
     await watch.stop();
@@ -513,7 +514,7 @@ test("watch: a half-open connection (data dropped, socket open) is noticed withi
   });
   try {
     await watch.ready;
-    await eventually(() => fake.watches.length === 6);
+    await eventually(() => fake.watches.length === 7);
     // From now on nothing gets through: open watches stay silent, new ones never answer.
     fake.blackHole(true);
     for (let second = 0; second < 30 && !errors.some(([r]) => r === "pods"); second++) {
@@ -596,7 +597,7 @@ test("watch: once the API answers again after an outage, every resource is liste
   });
   try {
     await watch.ready;
-    await eventually(() => fake.watches.length === 6);
+    await eventually(() => fake.watches.length === 7);
     fake.refuse(true);
     for (const w of fake.watches) w.body.destroy(Object.assign(new Error("reset"), { code: "ECONNRESET" }));
     // A minute of outage: long enough for any per-watch backoff to have grown to its maximum.
@@ -607,8 +608,8 @@ test("watch: once the API answers again after an outage, every resource is liste
     const listsBefore = fake.lists.length;
     fake.refuse(false);
     t.mock.timers.tick(1_000);
-    await eventually(() => fake.lists.length >= listsBefore + 6 && syncs(events, "pods").length === 2);
-    assert.equal(fake.lists.length, listsBefore + 6, "each resource listed once, together");
+    await eventually(() => fake.lists.length >= listsBefore + 7 && syncs(events, "pods").length === 2);
+    assert.equal(fake.lists.length, listsBefore + 7, "each resource listed once, together");
   } finally {
     await watch.stop();
   }
@@ -646,6 +647,46 @@ test("watch: an ERROR event other than 410 is reported, then the resource is lis
     );
     assert.equal(fake.pods()[0]!.body.destroyed, true);
     assert.equal(fake.lists.filter((p) => p === FAKE_PODS).length, 2);
+  } finally {
+    await watch.stop();
+  }
+});
+
+test("watch: what this user may not read is asked for again after minutes, not twice a minute", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const lists: string[] = [];
+  const cluster = {
+    target: { context: "attendee" },
+    async request(_method: HttpMethod, path: string) {
+      lists.push(path);
+      if (path === "/api/v1/namespaces")
+        throw Object.assign(new Error("HTTP 403"), { code: 403, body: { reason: "Forbidden" } });
+      return { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "10" }, items: [] };
+    },
+    async stream(_path: string, options: StreamOptions = {}) {
+      const body = new PassThrough();
+      options.signal?.addEventListener("abort", () => body.destroy(), { once: true });
+      return body;
+    },
+    explain: (error: unknown, what: { verb: string; resource: string; namespace?: string }) =>
+      explain(error, { ...what, context: "attendee" }),
+    async close() {},
+  } as unknown as Cluster;
+  const events: SnapshotEvent[] = [];
+  const watch = watchNamespace(cluster, "attendee-1", (batch) => events.push(...batch), {
+    istio: NO_NETWORKING,
+  });
+  const namespaceLists = () => lists.filter((p) => p === "/api/v1/namespaces").length;
+  try {
+    await watch.ready;
+    assert.ok(events.some((e) => e.kind === "unreadable" && e.resource === "namespace"));
+    for (let s = 0; s < 290; s += 10) {
+      t.mock.timers.tick(10_000);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(namespaceLists(), 1, "not again within five minutes");
+    t.mock.timers.tick(20_000);
+    await eventually(() => namespaceLists() === 2);
   } finally {
     await watch.stop();
   }

@@ -1,10 +1,19 @@
-import { boundToGateway, gatewaySelector, gatewayServerPorts, named } from "../../model/istioConfig.ts";
+import {
+  boundToGateway,
+  gatewaySelector,
+  gatewayServerHosts,
+  gatewayServerPorts,
+  hostMatches,
+  ISTIO_NETWORKING_GROUP,
+  named,
+  virtualServiceHosts,
+} from "../../model/istioConfig.ts";
 import type { KubeObject, Pod } from "../../model/kube.ts";
 import { podRow } from "../../model/podRow.ts";
 import type { GatewayAddress, Snapshot } from "../../model/snapshot.ts";
 import { formatLabels, isLive, isReady, labelsMatch, SAMPLES } from "../bookinfo.ts";
-import { fix } from "../fix.ts";
-import type { Stage, StageCheck, StageContext } from "../stage.ts";
+import { fix, stepCommand } from "../fix.ts";
+import type { ManifestEdit, Stage, StageCheck, StageContext } from "../stage.ts";
 
 export const GATEWAY_NAME = "bookinfo-gateway";
 export const GATEWAY_VIRTUAL_SERVICE = "bookinfo";
@@ -17,16 +26,43 @@ export const gateway: Stage = {
     "of the mesh) to accept HTTP on a port, and a VirtualService bound to it sends the product page's paths to " +
     "productpage. GATEWAY_URL is the host and port where that ingress gateway can be reached from your machine.",
   commands(snapshot) {
-    return [`kubectl -n ${snapshot.namespace} apply -f ${SAMPLES.gateway}`, ...gatewayUrlCommands(snapshot)];
+    return [stepCommand(applyGateway(snapshot)), ...gatewayUrlCommands(snapshot)];
   },
   manifests: ["bookinfo-gateway.yaml"],
   // A LoadBalancer address can take a minute or two to be assigned.
   timeoutMs: 120_000,
   check: checkGateway,
   async apply(context: StageContext) {
-    await context.actions.applyManifest("bookinfo-gateway.yaml");
+    // In a workshop room each attendee binds a host of their own, so that their Gateway and
+    // VirtualService take only their requests on the ingress gateway everyone shares.
+    const host = context.snapshot().host;
+    if (host) await context.actions.applyManifest("bookinfo-gateway.yaml", bindHost(host));
+    else await context.actions.applyManifest("bookinfo-gateway.yaml");
   },
 };
+
+/** The tutorial's Gateway and VirtualService with `host` where the file says "*". */
+export function bindHost(host: string): ManifestEdit {
+  return (object) => {
+    if (!object.apiVersion?.startsWith(`${ISTIO_NETWORKING_GROUP}/`)) return object;
+    const copy = structuredClone(object);
+    const spec = (copy.spec ?? {}) as { servers?: { hosts?: string[] }[]; hosts?: string[] };
+    if (copy.kind === "Gateway") for (const server of spec.servers ?? []) server.hosts = [host];
+    if (copy.kind === "VirtualService") spec.hosts = [host];
+    return copy;
+  };
+}
+
+/** Applying the gateway's file, bound to the namespace's host when it has one. */
+function applyGateway(snapshot: Snapshot) {
+  return {
+    do: "apply" as const,
+    namespace: snapshot.namespace,
+    file: SAMPLES.gateway,
+    ...(snapshot.host ? { host: snapshot.host } : {}),
+    by: "gateway" as const,
+  };
+}
 
 /** The INGRESS_HOST / INGRESS_PORT / GATEWAY_URL exports for the address the tour found. */
 export function gatewayUrlCommands(snapshot: Snapshot): string[] {
@@ -52,6 +88,8 @@ export function gatewayUrlCommands(snapshot: Snapshot): string[] {
         `export INGRESS_PORT=${hostPort?.port ?? "8080"}`,
         exportUrl,
       ];
+    // Given, not found: the facilitator's address for the room is used as it is, like the flag.
+    case "workshop":
     case "flag":
       if (!hostPort) return [`export GATEWAY_URL=${address?.url}`];
       return [`export INGRESS_HOST=${hostPort.host}`, `export INGRESS_PORT=${hostPort.port}`, exportUrl];
@@ -88,6 +126,9 @@ function checkGateway(snapshot: Snapshot): StageCheck {
       detail: `Gateway ${GATEWAY_NAME} exists; VirtualService ${GATEWAY_VIRTUAL_SERVICE} does not`,
     };
 
+  const hosts = boundElsewhere(snapshot, gw, vs);
+  if (hosts) return hosts;
+
   if (snapshot.unreadable.ingressPods !== undefined && boundToGateway(vs, GATEWAY_NAME, ns))
     return unseenIngress(snapshot);
 
@@ -119,6 +160,54 @@ function checkGateway(snapshot: Snapshot): StageCheck {
   }
   if (!snapshot.gateway) return { state: "pending", detail: "looking for the ingress gateway's address" };
   return { state: "done", detail: `${snapshot.gateway.url} via ${snapshot.gateway.source}` };
+}
+
+/**
+ * Requests reach Bookinfo only when both the Gateway and the VirtualService take their Host: the
+ * namespace's own host (a workshop room's, or --host), else whatever GATEWAY_URL's host is, which
+ * only "*" takes for sure. With a host of its own the Gateway must bind that host and no wildcard:
+ * on an ingress gateway shared by a room, "*" takes the requests of everyone who binds nothing
+ * more specific.
+ */
+function boundElsewhere(snapshot: Snapshot, gw: KubeObject, vs: KubeObject): StageCheck | null {
+  const own = snapshot.host;
+  const host = own ?? urlHost(snapshot.gateway);
+  if (!host) return null;
+  const bound = gatewayServerHosts(gw);
+  const served = virtualServiceHosts(vs);
+  const gatewayTakes = own ? bound.includes(own) : bound.some((h) => hostMatches(h, host));
+  const serviceTakes = served.some((h) => hostMatches(h, host));
+  if (gatewayTakes && serviceTakes) return null;
+  const quoted = (hosts: string[]) =>
+    hosts.length === 0 ? "no host" : hosts.map((h) => `"${h}"`).join(", ");
+  if (!own)
+    return {
+      state: "failed",
+      detail: `${gatewayTakes ? `VirtualService ${GATEWAY_VIRTUAL_SERVICE} serves ${quoted(served)}` : `Gateway ${GATEWAY_NAME} binds ${quoted(bound)}`}, so requests to GATEWAY_URL (Host ${host}) are not routed`,
+      fix: fix(`send the host it binds (or apply ${SAMPLES.gateway} again for "*")`, {
+        do: "restart-tour",
+        flag: `--host ${(gatewayTakes ? served : bound).find((h) => !h.includes("*")) ?? "HOST"}`,
+      }),
+    };
+  const shared = bound.filter((h) => h.includes("*") && hostMatches(h, own));
+  const detail = !gatewayTakes
+    ? shared.length > 0
+      ? `Gateway ${GATEWAY_NAME} binds ${quoted(bound)}, which on the shared ingress gateway takes other namespaces' requests too; this namespace's host is ${own}`
+      : `Gateway ${GATEWAY_NAME} binds ${quoted(bound)}, not this namespace's host ${own}`
+    : `VirtualService ${GATEWAY_VIRTUAL_SERVICE} serves ${quoted(served)}, not this namespace's host ${own}`;
+  return { state: "failed", detail, fix: fix(`bind ${own}`, applyGateway(snapshot)) };
+}
+
+function urlHost(address: GatewayAddress | null): string | null {
+  if (!address) return null;
+  try {
+    return new URL(address.url.includes("://") ? address.url : `http://${address.url}`).hostname.replace(
+      /^\[|\]$/g,
+      "",
+    );
+  } catch {
+    return null;
+  }
 }
 
 /**

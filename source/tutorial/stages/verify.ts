@@ -9,6 +9,11 @@ import { GATEWAY_NAME, GATEWAY_VIRTUAL_SERVICE, gatewayUrlCommands } from "./gat
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, not a template slot
 const CURL = 'curl -s "http://${GATEWAY_URL}/productpage" | grep -o "<title>.*</title>"';
 
+/** The docs' curl, sending the namespace's own Host when it has one (a workshop on a shared gateway). */
+export function curl(host: string | null): string {
+  return host ? CURL.replace("curl -s ", `curl -s -H "Host: ${host}" `) : CURL;
+}
+
 /** How many recent samples the detail summarises. */
 const RECENT = 10;
 
@@ -23,7 +28,7 @@ export const verify: Stage = {
     const url = snapshot.gateway
       ? [`export GATEWAY_URL=${hostPort(snapshot.gateway.url)}`]
       : gatewayUrlCommands(snapshot);
-    return [...url, CURL];
+    return [...url, curl(snapshot.host)];
   },
   manifests: [],
   timeoutMs: 60_000,

@@ -1,5 +1,6 @@
 // The header: context, namespace, server, Istio, and GATEWAY_URL with how it was found.
 
+import { roomPace } from "../../model/room.ts";
 import type { GatewayAddress } from "../../model/snapshot.ts";
 import { fit, type Line, type Seg, seg, type ViewInput } from "./lines.ts";
 
@@ -11,6 +12,7 @@ const GATEWAY_SOURCES: Record<GatewayAddress["source"], { short: string; long: s
     long: "a port-forward to the ingress gateway, opened by the tour",
   },
   flag: { short: "--gateway-url", long: "given with --gateway-url" },
+  workshop: { short: "workshop", long: "given by the workshop's facilitator" },
 };
 
 export function headerLines(input: ViewInput, width: number): Line[] {
@@ -38,9 +40,11 @@ export function headerLines(input: ViewInput, width: number): Line[] {
     seg(snapshot.context),
     seg(wide ? "  namespace " : "  ns ", "dim"),
     seg(snapshot.namespace),
-    seg(wide ? "  server " : "  ", "dim"),
-    seg(snapshot.server),
   ];
+  // Where a workshop's facilitator says the room should be; before the server, which may be cut.
+  const pace = roomPace(snapshot);
+  if (pace) first.push(seg("  the room is at: ", "dim"), seg(pace, "accent"));
+  first.push(seg(wide ? "  server " : "  ", "dim"), seg(snapshot.server));
   const istio = snapshot.istio;
   const istioText: Seg = istio.detecting
     ? seg(`detecting${theme.glyphs.ellipsis}`, "dim")
@@ -51,7 +55,10 @@ export function headerLines(input: ViewInput, width: number): Line[] {
   const second: Line = [seg("Istio ", "dim"), istioText, seg("  GATEWAY_URL ", "dim")];
   if (gateway) {
     const source = GATEWAY_SOURCES[gateway.source];
-    second.push(seg(hostPort(gateway.url), "accent"), seg(` (${wide ? source.long : source.short})`, "dim"));
+    second.push(seg(hostPort(gateway.url), "accent"));
+    // The Host is what an attendee must send; how the address was found may be cut before it.
+    if (snapshot.host) second.push(seg("  Host ", "dim"), seg(snapshot.host, "accent"));
+    second.push(seg(` (${wide ? source.long : source.short})`, "dim"));
   } else if (
     snapshot.unreadable.ingressPods !== undefined ||
     snapshot.unreadable.ingressService !== undefined

@@ -47,6 +47,19 @@ describe("ingressAddress", () => {
     );
   });
 
+  test("a workshop room's address comes after the flag and before what the cluster shows", () => {
+    const inputs = {
+      ingressService: service("LoadBalancer", [{ ip: "34.1.2.3" }]),
+      ingressPods: gatewayPods,
+    };
+    assert.deepEqual(ingressAddress(inputs, undefined, "bookinfo.example.com:8080"), {
+      url: "http://bookinfo.example.com:8080",
+      source: "workshop",
+    });
+    assert.equal(ingressAddress(inputs, "localhost:9", "bookinfo.example.com:8080")?.source, "flag");
+    assert.equal(ingressAddress(inputs, undefined, null)?.source, "LoadBalancer");
+  });
+
   test("LoadBalancer ip with the http2 service port", () => {
     assert.deepEqual(
       ingressAddress({

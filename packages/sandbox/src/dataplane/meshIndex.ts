@@ -70,6 +70,17 @@ function selects(
   return true;
 }
 
+/**
+ * How specific a host pattern is, as Envoy ranks virtual host domains: an exact name first, then
+ * wildcards by the length of their suffix, "*" last. Two patterns that both match one host
+ * intersect in the more specific of them.
+ */
+function specificity(pattern: string): number {
+  if (pattern === "*") return 0;
+  if (pattern.startsWith("*.")) return pattern.length - 1;
+  return Number.POSITIVE_INFINITY;
+}
+
 /** Istio orders conflicting configuration by age, then by namespace and name. */
 function byAge(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata.creationTimestamp ?? "";
@@ -329,24 +340,41 @@ export class MeshIndex {
   #computeGatewayRoutes(nodePort: number, host: string): GatewayRoutes | null {
     const ingress = this.ingress(nodePort);
     if (!ingress || ingress.pods.length === 0) return null;
-    // Which namespaces may bind their VirtualServices, per accepting gateway.
-    const accepting = new Map<string, string[]>();
+    // The accepting gateways' server hosts for this Host, each with the namespaces it admits.
+    const accepting = new Map<string, { namespace: string; pattern: string }[]>();
     for (const server of this.#servers(ingress)) {
       for (const entry of server.hosts) {
         const { namespace, host: pattern } = gatewayServerHost(entry, server.namespace);
         if (!hostMatches(pattern, host)) continue;
         const list = accepting.get(server.gateway) ?? [];
-        list.push(namespace);
+        list.push({ namespace, pattern });
         accepting.set(server.gateway, list);
       }
     }
     if (accepting.size === 0) return null;
-    const rules: BoundRule[] = [];
+    // Every server on the port shares one route table whose virtual hosts are the VirtualService
+    // hosts narrowed to the Gateway hosts; Envoy answers from the most specific domain that
+    // matches, so a VirtualService only counts when its domain is that one.
+    let best = Number.NEGATIVE_INFINITY;
+    let rules: BoundRule[] = [];
     for (const vs of this.#virtualServices) {
-      const bound = stringsOf(vs.spec.gateways).map((g) => qualifiedGateway(g, vs.namespace));
-      const viaGateway = bound.some((g) => accepting.get(g)?.some((ns) => ns === "*" || ns === vs.namespace));
-      if (!viaGateway) continue;
-      if (!stringsOf(vs.spec.hosts).some((h) => hostMatches(ruleHost(h, vs.namespace), host))) continue;
+      const hosts = stringsOf(vs.spec.hosts)
+        .map((h) => ruleHost(h, vs.namespace))
+        .filter((h) => hostMatches(h, host));
+      if (hosts.length === 0) continue;
+      let domain = Number.NEGATIVE_INFINITY;
+      for (const gateway of stringsOf(vs.spec.gateways).map((g) => qualifiedGateway(g, vs.namespace))) {
+        for (const server of accepting.get(gateway) ?? []) {
+          if (server.namespace !== "*" && server.namespace !== vs.namespace) continue;
+          const narrowest = Math.max(specificity(server.pattern), ...hosts.map(specificity));
+          domain = Math.max(domain, narrowest);
+        }
+      }
+      if (domain === Number.NEGATIVE_INFINITY || domain < best) continue;
+      if (domain > best) {
+        best = domain;
+        rules = [];
+      }
       for (const rule of listOf(vs.spec.http)) rules.push({ rule, namespace: vs.namespace });
     }
     return { gateways: [...accepting.keys()], rules, labels: labelsOf(ingress.pods[0]!) };
