@@ -25,7 +25,7 @@ import { FACILITATOR_NAMESPACE, ROOM_LABEL } from "../model/room.ts";
 import { structured } from "../print/output.ts";
 import { atStage, RoomRows, roomText, sortRows } from "../print/roomRows.ts";
 import { formatTable } from "../print/table.ts";
-import { STAGES } from "../tutorial/lessons.ts";
+import { LESSONS, STAGES } from "../tutorial/lessons.ts";
 import type { StageId } from "../tutorial/stage.ts";
 import { EXIT, UserError } from "./errors.ts";
 import { ensurePrivateDirectory, removeFile, writePrivateFile } from "./privateFile.ts";
@@ -310,9 +310,11 @@ export async function runWorkshopPace(stage: string, flags: PaceFlags): Promise<
       "setting the room's pace",
     );
     const line = await recordPace(cluster, flags.prefix, stage);
+    // Numbered as the tour numbers it, across lessons, so the room's screens and this agree.
     const index = STAGES.findIndex((s) => s.id === stage);
+    const lesson = LESSONS.find((l) => l.stages.some((s) => s.id === stage));
     process.stdout.write(
-      `${line}\nThe room ${flags.prefix} is at: ${stage} (stage ${index + 1} of ${STAGES.length}).\n`,
+      `${line}\nThe room ${flags.prefix} is at: ${stage} (stage ${index + 1} of ${STAGES.length}, ${lesson?.title ?? "the tour"}).\n`,
     );
     return EXIT.ok;
   });

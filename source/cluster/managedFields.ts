@@ -64,7 +64,7 @@ export function ownerOf(object: KubeObject): string {
   // Controllers write bookkeeping (a deployment's revision annotation) on everyone's objects.
   const people = writers.filter((manager) => !CONTROL_PLANE.has(manager));
   const managers = people.length > 0 ? people : writers;
-  return managers.length > 0 ? managers.join(" and ") : "someone else (no field manager recorded)";
+  return managers.length > 0 ? managers.join(" and ") : "someone else";
 }
 
 /** The label keys `manager` owns through server-side apply (its Apply entry's f:metadata.f:labels). */
