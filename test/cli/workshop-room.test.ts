@@ -272,7 +272,10 @@ describe("a workshop room on one shared cluster", () => {
     assert.equal(reset.code, 0, reset.stderr);
     assert.match(reset.stdout, /^deployment\.apps\/productpage-v1 deleted$/m);
     assert.doesNotMatch(reset.stdout, /^(serviceaccount\/attendee|configmap|role)\S* deleted$/m);
-    assert.match(reset.stdout, /^ {2}configmaps: not allowed to list them here, so none of them was looked at or touched$/m);
+    assert.match(
+      reset.stdout,
+      /^ {2}configmaps: not allowed to list them here, so none of them was looked at or touched$/m,
+    );
     assert.equal(
       await ok(admin, "-n", "attendee-1", "get", "serviceaccount", "attendee", "-o", "name"),
       "serviceaccount/attendee\n",
